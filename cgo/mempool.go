@@ -1,0 +1,72 @@
+package dpdk
+
+/*
+#cgo noescape govs_pktmbuf_alloc_bulk
+#cgo nocallback govs_pktmbuf_alloc_bulk
+#include <stdlib.h>
+#include "govs_dpdk.h"
+*/
+import "C"
+
+import "unsafe"
+
+// Mempool is a DPDK packet-mbuf pool (struct rte_mempool).
+type Mempool struct {
+	p    *C.struct_rte_mempool
+	name string
+}
+
+// NewPktMbufPool creates a pool of n mbufs with a per-lcore cache of cache
+// mbufs and dataRoom bytes of buffer each, headroom included (0 = DPDK's
+// default, 2048 + RTE_PKTMBUF_HEADROOM). socket -1 = any. n is best
+// 2^k - 1 (DPDK's ring sizing); cache must be <= n/1.5 and <= 512.
+func NewPktMbufPool(name string, n, cache uint32, dataRoom uint16, socket int) (*Mempool, error) {
+	if dataRoom == 0 {
+		dataRoom = C.GOVS_MBUF_DEFAULT_BUF_SIZE
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var e C.int
+	p := C.govs_pktmbuf_pool_create(cname, C.uint(n), C.uint(cache), C.uint16_t(dataRoom), C.int(socket), &e)
+	if p == nil {
+		return nil, newError(int(e), "rte_pktmbuf_pool_create(%q, n %d, cache %d, data room %d, socket %d)", name, n, cache, dataRoom, socket)
+	}
+	return &Mempool{p: p, name: name}, nil
+}
+
+// Name is the pool's name.
+func (p *Mempool) Name() string { return p.name }
+
+// Free releases the pool (rte_mempool_free). All its mbufs must have been
+// returned and no port may still use it. Calling Free twice is harmless.
+func (p *Mempool) Free() {
+	if p.p != nil {
+		C.rte_mempool_free(p.p)
+		p.p = nil
+	}
+}
+
+// Avail is the number of mbufs free in the pool, per-lcore caches included.
+func (p *Mempool) Avail() uint32 { return uint32(C.rte_mempool_avail_count(p.p)) }
+
+// InUse is the number of mbufs allocated from the pool.
+func (p *Mempool) InUse() uint32 { return uint32(C.rte_mempool_in_use_count(p.p)) }
+
+// AllocBulk fills out with freshly reset mbufs, all or nothing, in one cgo
+// call (rte_pktmbuf_alloc_bulk). An empty out is a no-op.
+func (p *Mempool) AllocBulk(out []*Mbuf) error {
+	if len(out) == 0 {
+		return nil
+	}
+	if r := C.govs_pktmbuf_alloc_bulk(p.p, mbufArray(out), C.uint(len(out))); r != 0 {
+		return newError(int(r), "rte_pktmbuf_alloc_bulk(pool %q, %d mbufs)", p.name, len(out))
+	}
+	return nil
+}
+
+// mbufArray is the C view of a non-empty Go slice of mbuf pointers. The
+// slice holds only C pointers, so handing it to C obeys the cgo rules; the
+// noescape directives keep callers' arrays on their stacks.
+func mbufArray(ms []*Mbuf) **C.struct_rte_mbuf {
+	return (**C.struct_rte_mbuf)(unsafe.Pointer(&ms[0]))
+}

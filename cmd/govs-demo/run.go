@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/govs-project/govs/control/admin"
+	"github.com/govs-project/govs/control/config"
+	"github.com/govs-project/govs/internal/netlab"
+)
+
+// demoTag prefixes every namespace and tap the demo makes; one demo runs
+// at a time.
+const demoTag = "govsdemo"
+
+func run(ctx context.Context, o options) error {
+	if why := netlab.MissingRoot(); why != "" {
+		return errors.New(why)
+	}
+	cfg, err := config.Load(o.config)
+	if err != nil {
+		return err
+	}
+	if why := netlab.MissingHugepages(max(cfg.EAL.MemoryMB, 64)); why != "" {
+		return errors.New(why)
+	}
+	topo, err := topology(cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.config, err)
+	}
+	release, err := netlab.Claim(demoTag)
+	if err != nil {
+		return fmt.Errorf("%w (is another govs-demo running?)", err)
+	}
+	defer release()
+	if err := netlab.CleanTag(demoTag); err != nil {
+		return fmt.Errorf("leftovers of an earlier demo: %w", err)
+	}
+
+	step("building namespaces: client %s, real servers %v", topo.spec.ClientCIDR, topo.spec.ServerCIDRs)
+	lab, err := netlab.NewNATLab(topo.spec)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("removing namespaces")
+		lab.Close()
+	}()
+
+	logf, err := os.CreateTemp("", "govs-demo-govsd-*.log")
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	if err := os.MkdirAll(filepath.Dir(topo.socket), 0o755); err != nil {
+		return err
+	}
+	step("starting %s -config %s (log: %s)", o.govsd, o.config, logf.Name())
+	d, err := netlab.StartProc(logf, o.govsd, "-config", o.config)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("stopping govsd")
+		d.Stop(10 * time.Second)
+	}()
+	daemonErr := func(err error) error {
+		return fmt.Errorf("%w\n--- govsd output:\n%s", err, d.Output())
+	}
+
+	if err := waitFor(ctx, d, 30*time.Second, func() bool {
+		return netlab.WaitLink(topo.wanTap, true, 0) == nil && netlab.WaitLink(topo.lanTap, true, 0) == nil
+	}); err != nil {
+		return daemonErr(fmt.Errorf("waiting for taps %s and %s: %w", topo.wanTap, topo.lanTap, err))
+	}
+	step("moving %s into the client namespace and %s onto the servers' bridge", topo.wanTap, topo.lanTap)
+	if err := lab.AttachPorts(topo.wanTap, topo.lanTap, 5*time.Second); err != nil {
+		return err
+	}
+	cl := admin.Dial(topo.socket)
+	var servers []string
+	for _, s := range lab.Servers {
+		servers = append(servers, s.IP.String())
+	}
+	step("waiting for govsd to be ready and to resolve %v", servers)
+	if err := waitFor(ctx, d, 20*time.Second, func() bool {
+		st, err := cl.Status()
+		return err == nil && st.Ready && allResolved(st, servers)
+	}); err != nil {
+		return daemonErr(fmt.Errorf("waiting for readiness: %w", err))
+	}
+
+	if err := sendHTTP(ctx, lab, topo, o.nHTTP); err != nil {
+		return daemonErr(err)
+	}
+	if topo.udpVIP.IsValid() {
+		if err := sendUDP(ctx, lab, topo, o.nUDP); err != nil {
+			return daemonErr(err)
+		}
+	}
+	for _, args := range [][]string{{"list"}, {"stats"}} {
+		if err := govsctl(ctx, o.govsctl, topo.socket, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
+
+// waitFor polls cond every 100ms until it holds, the daemon exits, ctx is
+// cancelled or timeout passes.
+func waitFor(ctx context.Context, d *netlab.Proc, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.Done():
+			return fmt.Errorf("govsd exited with status %d", d.ExitCode())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %v", timeout)
+		}
+	}
+	return nil
+}
+
+func allResolved(st admin.Status, ips []string) bool {
+	for _, ip := range ips {
+		if !slices.ContainsFunc(st.Neighbors, func(n admin.Neighbor) bool {
+			return n.IP == ip && n.State == admin.NeighResolved
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+func sendHTTP(ctx context.Context, lab *netlab.NATLab, topo demoTopo, n int) error {
+	url := fmt.Sprintf("http://%s/", topo.httpVIP)
+	step("%d HTTP requests to %s, each on a new connection", n, url)
+	count := map[string]int{}
+	for i := range n {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		body, err := netlab.HTTPGetNewConn(lab.Client, url, 5*time.Second)
+		if err != nil {
+			return fmt.Errorf("GET %s #%d: %w", url, i+1, err)
+		}
+		count[body]++
+		fmt.Printf("    GET #%02d -> %s\n", i+1, body)
+	}
+	printCounts(count, n)
+	return nil
+}
+
+func sendUDP(ctx context.Context, lab *netlab.NATLab, topo demoTopo, n int) error {
+	addr := topo.udpVIP.String()
+	step("%d UDP requests to %s, each from a new socket", n, addr)
+	count := map[string]int{}
+	for i := range n {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		payload := fmt.Sprintf("hello-%d", i+1)
+		reply, peer, err := netlab.UDPRequest(lab.Client, addr, payload, 2*time.Second)
+		if err != nil {
+			return fmt.Errorf("UDP %s #%d: %w", addr, i+1, err)
+		}
+		ident := reply
+		if k := len(reply) - len(payload) - 1; k > 0 {
+			ident = reply[:k]
+		}
+		count[ident]++
+		fmt.Printf("    UDP #%02d %q -> %q from %s\n", i+1, payload, reply, peer)
+	}
+	printCounts(count, n)
+	return nil
+}
+
+func printCounts(count map[string]int, n int) {
+	idents := make([]string, 0, len(count))
+	for k := range count {
+		idents = append(idents, k)
+	}
+	sort.Strings(idents)
+	for _, k := range idents {
+		fmt.Printf("    %s answered %d of %d\n", k, count[k], n)
+	}
+}
+
+func govsctl(ctx context.Context, bin, socket string, args ...string) error {
+	full := append([]string{"-s", socket}, args...)
+	step("%s %v", bin, full)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, full...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+
+	"github.com/govs-project/govs/control/admin"
+)
+
+// command is one verb. A command gets the arguments after its name, so a
+// verb with sub-verbs or flags of its own (realserver setup ...) fits too.
+type command struct {
+	name    string
+	summary string
+	run     func(e *env, args []string) error
+}
+
+var commands = []command{
+	{"list", "list services and real servers (ipvsadm -Ln); the default", show("/v1/services", listText)},
+	{"stats", "traffic counters per service and real server (ipvsadm -Ln --stats)", show("/v1/services", statsText)},
+	{"status", "daemon state, ports and neighbours", show("/v1/status", statusText)},
+	{"lcores", "per-lcore counters and drop reasons", show("/v1/stats", lcoresText)},
+	{"reload", "re-read and apply the configuration file", reload},
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// noArgs accepts the global flags after the command too (govsctl stats -json)
+// and rejects anything else.
+func (e *env) noArgs(args []string) error {
+	if err := e.flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if e.flags.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", e.flags.Arg(0))}
+	}
+	return nil
+}
+
+// show builds a read-only command: GET path, then print raw JSON or text.
+func show(path string, text func(*env, *admin.Client) error) func(*env, []string) error {
+	return func(e *env, args []string) error {
+		if err := e.noArgs(args); err != nil {
+			return err
+		}
+		c := admin.Dial(e.socket)
+		if e.json {
+			body, err := c.Do(http.MethodGet, path)
+			if err != nil {
+				return err
+			}
+			_, err = e.stdout.Write(body)
+			return err
+		}
+		return text(e, c)
+	}
+}
+
+func listText(e *env, c *admin.Client) error {
+	svcs, err := c.Services()
+	if err != nil {
+		return err
+	}
+	return admin.FormatList(e.stdout, svcs)
+}
+
+func statsText(e *env, c *admin.Client) error {
+	svcs, err := c.Services()
+	if err != nil {
+		return err
+	}
+	return admin.FormatStats(e.stdout, svcs)
+}
+
+func statusText(e *env, c *admin.Client) error {
+	st, err := c.Status()
+	if err != nil {
+		return err
+	}
+	return admin.FormatStatus(e.stdout, st)
+}
+
+func lcoresText(e *env, c *admin.Client) error {
+	st, err := c.Stats()
+	if err != nil {
+		return err
+	}
+	return admin.FormatLcores(e.stdout, st)
+}
+
+func reload(e *env, args []string) error {
+	if err := e.noArgs(args); err != nil {
+		return err
+	}
+	body, err := admin.Dial(e.socket).Do(http.MethodPost, "/v1/reload")
+	if err != nil {
+		return err
+	}
+	if e.json {
+		_, err = e.stdout.Write(body)
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, "configuration reloaded")
+	return err
+}

@@ -1,0 +1,170 @@
+package admin
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// FormatStatus writes the daemon state, ports and neighbours as tables.
+func FormatStatus(w io.Writer, st Status) error {
+	var b strings.Builder
+	state := "starting"
+	if st.Ready {
+		state = "ready"
+	}
+	fmt.Fprintf(&b, "govsd %s, config generation %d", state, st.Generation)
+	if st.ConfigFile != "" {
+		fmt.Fprintf(&b, " (%s)", st.ConfigFile)
+	}
+	workers := make([]string, len(st.Workers))
+	for i, l := range st.Workers {
+		workers[i] = strconv.FormatUint(uint64(l), 10)
+	}
+	fmt.Fprintf(&b, "\nworker lcores: %s\n\n", orNone(strings.Join(workers, ", ")))
+
+	t := table{header: []string{"Port", "Device", "Address", "MAC", "Link",
+		"RxPkts", "TxPkts", "RxBytes", "TxBytes", "RxMissed", "RxErrors", "TxErrors", "RxNoMbuf"}, numFrom: 5}
+	for _, p := range st.Ports {
+		link := "down"
+		if p.LinkUp {
+			link = "up"
+		}
+		t.add(p.Name, p.Device, p.Address, p.MAC, link, num(p.RxPackets), num(p.TxPackets),
+			num(p.RxBytes), num(p.TxBytes), num(p.RxMissed), num(p.RxErrors), num(p.TxErrors), num(p.RxNoMbuf))
+	}
+	if len(st.Ports) == 0 {
+		b.WriteString("no ports\n")
+	} else {
+		t.write(&b)
+	}
+	b.WriteByte('\n')
+
+	if len(st.Neighbors) == 0 {
+		b.WriteString("no neighbours\n")
+	} else {
+		nb := slices.Clone(st.Neighbors)
+		slices.SortStableFunc(nb, func(x, y Neighbor) int {
+			return cmp.Or(strings.Compare(x.Port, y.Port), compareAddr(x.IP, y.IP))
+		})
+		t = table{header: []string{"Neighbour", "MAC", "State", "Port"}, numFrom: -1}
+		for _, n := range nb {
+			t.add(n.IP, orNone(n.MAC), n.State, n.Port)
+		}
+		t.write(&b)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// FormatLcores writes per-lcore counters, then the drop reasons that have
+// counted anything, by name, per lcore and in total.
+func FormatLcores(w io.Writer, st Stats) error {
+	var b strings.Builder
+	t := table{header: []string{"Lcore", "RxPkts", "TxPkts", "Conns", "ConnsCreated"}, numFrom: 1}
+	var rx, tx, conns, created uint64
+	for _, l := range st.Lcores {
+		t.add(strconv.FormatUint(uint64(l.Lcore), 10), num(l.RxPackets), num(l.TxPackets), num(l.Conns), num(l.ConnsCreated))
+		rx, tx, conns, created = rx+l.RxPackets, tx+l.TxPackets, conns+l.Conns, created+l.ConnsCreated
+	}
+	switch {
+	case len(st.Lcores) == 0:
+		b.WriteString("no worker lcores\n")
+	case len(st.Lcores) > 1:
+		t.add("total", num(rx), num(tx), num(conns), num(created))
+		fallthrough
+	default:
+		t.write(&b)
+	}
+	b.WriteByte('\n')
+
+	totals := dropTotals(st)
+	var reasons []string
+	for _, r := range slices.Sorted(maps.Keys(totals)) {
+		if totals[r] > 0 {
+			reasons = append(reasons, r)
+		}
+	}
+	if len(reasons) == 0 {
+		b.WriteString("no drops\n")
+	} else {
+		header := []string{"Drop reason"}
+		for _, l := range st.Lcores {
+			header = append(header, "lcore "+strconv.FormatUint(uint64(l.Lcore), 10))
+		}
+		t = table{header: append(header, "total"), numFrom: 1}
+		for _, r := range reasons {
+			row := []string{r}
+			for _, l := range st.Lcores {
+				row = append(row, num(l.Drops[r]))
+			}
+			t.add(append(row, num(totals[r]))...)
+		}
+		t.write(&b)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// dropTotals prefers the daemon's sums and fills in reasons it left out.
+func dropTotals(st Stats) map[string]uint64 {
+	totals := maps.Clone(st.Drops)
+	if totals == nil {
+		totals = map[string]uint64{}
+	}
+	for _, l := range st.Lcores {
+		for r, n := range l.Drops {
+			if _, ok := st.Drops[r]; !ok {
+				totals[r] += n
+			}
+		}
+	}
+	return totals
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func num(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// table aligns columns; columns from numFrom on are numbers and are
+// right-aligned (numFrom < 0: none are).
+type table struct {
+	header  []string
+	numFrom int
+	rows    [][]string
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(b *strings.Builder) {
+	width := make([]int, len(t.header))
+	for _, row := range append([][]string{t.header}, t.rows...) {
+		for i, c := range row {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	for _, row := range append([][]string{t.header}, t.rows...) {
+		var sb strings.Builder
+		for i, c := range row {
+			if i > 0 {
+				sb.WriteString("  ")
+			}
+			if t.numFrom >= 0 && i >= t.numFrom {
+				fmt.Fprintf(&sb, "%*s", width[i], c)
+			} else {
+				fmt.Fprintf(&sb, "%-*s", width[i], c)
+			}
+		}
+		b.WriteString(strings.TrimRight(sb.String(), " "))
+		b.WriteByte('\n')
+	}
+}

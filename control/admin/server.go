@@ -1,0 +1,178 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/govs-project/govs/control/config"
+)
+
+// Server serves the admin API on a unix socket.
+type Server struct {
+	src    Source
+	routes map[string]route
+
+	mu   sync.Mutex
+	http *http.Server
+	path string
+}
+
+type route struct {
+	method  string
+	handler http.HandlerFunc
+}
+
+// NewServer builds the API over src. /metrics is served only when gatherer
+// is non-nil.
+func NewServer(src Source, gatherer prometheus.Gatherer) *Server {
+	s := &Server{src: src}
+	s.routes = map[string]route{
+		"/v1/status":   {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Status()) }},
+		"/v1/services": {http.MethodGet, s.services},
+		"/v1/stats":    {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Stats()) }},
+		"/v1/reload":   {http.MethodPost, s.reload},
+	}
+	if gatherer != nil {
+		h := promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+		s.routes["/metrics"] = route{http.MethodGet, h.ServeHTTP}
+	}
+	return s
+}
+
+// ServeHTTP routes by exact path; unlike http.ServeMux it answers 404 and
+// 405 in JSON so the client can always decode an error body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, ok := s.routes[r.URL.Path]
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint %s", r.URL.Path))
+	case r.Method != rt.method:
+		w.Header().Set("Allow", rt.method)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s not allowed, use %s", r.Method, r.URL.Path, rt.method))
+	default:
+		rt.handler(w, r)
+	}
+}
+
+func (s *Server) services(w http.ResponseWriter, _ *http.Request) {
+	svcs := s.src.Services()
+	if svcs == nil {
+		svcs = []Service{} // [] rather than null for clients
+	}
+	writeJSON(w, http.StatusOK, svcs)
+}
+
+func (s *Server) reload(w http.ResponseWriter, _ *http.Request) {
+	err := s.src.Reload()
+	var cfgErr *config.Error
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	case errors.As(err, &cfgErr):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing useful to do
+}
+
+// Serve listens on socketPath and serves in the background. It creates the
+// parent directory, replaces a stale socket (but not a live one) and makes
+// the socket 0600: the API can reload the configuration.
+func (s *Server) Serve(socketPath string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.http != nil {
+		return fmt.Errorf("admin: already serving on %s", s.path)
+	}
+	dir := filepath.Dir(socketPath)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	if err := removeStale(socketPath); err != nil {
+		return err
+	}
+	// Bind under a temporary name and rename into place once private, so
+	// the socket is never reachable with the default permissions.
+	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d.tmp", filepath.Base(socketPath), os.Getpid()))
+	_ = os.Remove(tmp)
+	ln, err := net.Listen("unix", tmp)
+	if err != nil {
+		return fmt.Errorf("admin: listen on %s: %w", socketPath, err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	if err := os.Chmod(tmp, 0o600); err == nil {
+		err = os.Rename(tmp, socketPath)
+	}
+	if err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("admin: %w", err)
+	}
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+	s.path = socketPath
+	go s.http.Serve(ln) //nolint:errcheck // returns ErrServerClosed after Close
+	return nil
+}
+
+// removeStale removes a socket file nobody listens on, as left by a crash.
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("admin: %s exists and is not a socket; refusing to replace it", path)
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return fmt.Errorf("admin: %s is in use by a running process (another govsd?)", path)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("admin: remove stale socket: %w", err)
+	}
+	return nil
+}
+
+// Close stops serving, drops open connections and removes the socket.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.http == nil {
+		return nil
+	}
+	err := s.http.Close()
+	if rerr := os.Remove(s.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+		err = rerr
+	}
+	s.http, s.path = nil, ""
+	return err
+}

@@ -1,0 +1,102 @@
+// Package admin is govsd's admin API: JSON over HTTP on a unix socket,
+// the client govsctl uses, and the ipvsadm-like text formatting of replies.
+package admin
+
+// Counters are traffic totals since the object was created.
+type Counters struct {
+	Conns    uint64 `json:"conns"`
+	InPkts   uint64 `json:"in_pkts"`
+	OutPkts  uint64 `json:"out_pkts"`
+	InBytes  uint64 `json:"in_bytes"`
+	OutBytes uint64 `json:"out_bytes"`
+}
+
+// RealServer is one destination of a service as the dataplane sees it now.
+type RealServer struct {
+	Address       string   `json:"address"`
+	Port          uint16   `json:"port"`
+	Method        string   `json:"method"` // nat | dr | tun
+	Weight        uint32   `json:"weight"`
+	ActiveConns   uint64   `json:"active_conns"`
+	InactiveConns uint64   `json:"inactive_conns"`
+	Stats         Counters `json:"stats"`
+}
+
+// Service is one virtual service and its real servers.
+type Service struct {
+	Name        string       `json:"name"`
+	VIP         string       `json:"vip"`
+	Protocol    string       `json:"protocol"` // tcp | udp
+	Port        uint16       `json:"port"`
+	Scheduler   string       `json:"scheduler"`
+	Stats       Counters     `json:"stats"`
+	RealServers []RealServer `json:"real_servers"`
+}
+
+// PortStatus is one DPDK port with its ethdev counters.
+type PortStatus struct {
+	Name      string `json:"name"`
+	Device    string `json:"device"`
+	Address   string `json:"address"`
+	MAC       string `json:"mac"`
+	LinkUp    bool   `json:"link_up"`
+	RxPackets uint64 `json:"rx_packets"`
+	TxPackets uint64 `json:"tx_packets"`
+	RxBytes   uint64 `json:"rx_bytes"`
+	TxBytes   uint64 `json:"tx_bytes"`
+	RxMissed  uint64 `json:"rx_missed"`
+	RxErrors  uint64 `json:"rx_errors"`
+	TxErrors  uint64 `json:"tx_errors"`
+	RxNoMbuf  uint64 `json:"rx_nombuf"`
+}
+
+// Neighbour states.
+const (
+	NeighResolved   = "resolved"
+	NeighIncomplete = "incomplete"
+)
+
+// Neighbor is one ARP table entry of the dataplane.
+type Neighbor struct {
+	IP    string `json:"ip"`
+	MAC   string `json:"mac"`
+	State string `json:"state"` // NeighResolved | NeighIncomplete
+	Port  string `json:"port"`
+}
+
+// Status is the daemon's overall state.
+type Status struct {
+	Ready      bool         `json:"ready"`
+	Generation uint64       `json:"generation"` // config snapshots applied
+	ConfigFile string       `json:"config_file"`
+	Workers    []uint       `json:"workers"`
+	Ports      []PortStatus `json:"ports"`
+	Neighbors  []Neighbor   `json:"neighbors"`
+}
+
+// LcoreStats are one worker lcore's counters.
+type LcoreStats struct {
+	Lcore        uint              `json:"lcore"`
+	RxPackets    uint64            `json:"rx_packets"`
+	TxPackets    uint64            `json:"tx_packets"`
+	Conns        uint64            `json:"conns"` // current
+	ConnsCreated uint64            `json:"conns_created"`
+	Drops        map[string]uint64 `json:"drops"` // by reason
+}
+
+// Stats are the per-lcore counters and the drops summed over lcores.
+type Stats struct {
+	Lcores []LcoreStats      `json:"lcores"`
+	Drops  map[string]uint64 `json:"drops"`
+}
+
+// Source is what the daemon provides to the admin API. Its methods are
+// called from HTTP handler goroutines, concurrently.
+type Source interface {
+	Status() Status
+	Services() []Service
+	Stats() Stats
+	// Reload re-reads the configuration file and applies it. An error that
+	// wraps a *config.Error is reported to the client as a bad request.
+	Reload() error
+}

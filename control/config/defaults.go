@@ -1,0 +1,70 @@
+package config
+
+import "time"
+
+// Limits shared by decoding (which must range-check before narrowing an
+// integer) and Validate (which checks configs built in code).
+const (
+	minConnTable = 1024
+	maxConnTable = 1 << 26
+	minMbufs     = 1023
+	maxMbufs     = 1 << 24
+	maxBurst     = 256
+	minDesc      = 32
+	maxDesc      = 32768
+	minMTU       = 68
+	maxMTU       = 9000
+	maxWeight    = 65535
+	maxMemoryMB  = 1 << 20
+	// maxLcore is DPDK's RTE_MAX_LCORE as Debian builds it: ids are below it.
+	maxLcore = 128
+
+	maxIdleSleep = 10 * time.Millisecond
+	minTimeout   = time.Second
+	maxTimeout   = 24 * 24 * time.Hour
+)
+
+// DefaultSocket is where govsd listens for govsctl unless configured.
+const DefaultSocket = "/run/govs/govsd.sock"
+
+// defaults is the configuration before the file is applied on top of it.
+// Defaults live here, not in Validate, because some zero values are
+// meaningful (weight 0 quiesces, in_memory false keeps hugepage files).
+func defaults() Config {
+	return Config{
+		EAL: EAL{InMemory: true},
+		Dataplane: Dataplane{
+			ConnTableSize: 1 << 20,
+			Mbufs:         16383,
+			Burst:         32,
+			RxDesc:        1024,
+			TxDesc:        1024,
+			IdleSleepMax:  200 * time.Microsecond,
+		},
+		Timeouts: DefaultTimeouts(),
+		Admin:    Admin{Socket: DefaultSocket},
+	}
+}
+
+// DefaultTimeouts are the IPVS defaults.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{
+		TCPEstablished: 900 * time.Second,
+		TCPSynSent:     120 * time.Second,
+		TCPSynRecv:     60 * time.Second,
+		TCPFinWait:     120 * time.Second,
+		TCPTimeWait:    120 * time.Second,
+		TCPClose:       10 * time.Second,
+		TCPCloseWait:   60 * time.Second,
+		TCPLastAck:     30 * time.Second,
+		TCPListen:      120 * time.Second,
+		TCPSynAck:      120 * time.Second,
+		UDP:            300 * time.Second,
+	}
+}
+
+func defaultPort() Port { return Port{MTU: 1500} }
+
+func defaultService() Service { return Service{Scheduler: "wrr"} }
+
+func defaultRealServer() RealServer { return RealServer{Weight: 1, Method: MethodNAT} }

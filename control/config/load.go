@@ -1,0 +1,189 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/viper"
+)
+
+// Load reads, decodes and validates the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a YAML document. Decoding and validation
+// problems are reported together as an *Error.
+func Parse(yaml []byte) (*Config, error) { return parse(yaml, "") }
+
+func parse(yaml []byte, file string) (*Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(yaml)); err != nil {
+		if file != "" {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return nil, err
+	}
+	c, decodeErrs := decode(v.AllSettings())
+	all := decodeErrs
+	for _, fe := range c.validate() {
+		if !shadowed(fe, decodeErrs) {
+			all = append(all, fe)
+		}
+	}
+	if err := all.err(file); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// shadowed drops validation errors caused by a field that already failed to
+// decode (it was left at its default, so validating it repeats the problem).
+func shadowed(fe *FieldError, decodeErrs problems) bool {
+	for _, d := range decodeErrs {
+		if d.Path == fe.Path {
+			return true
+		}
+		if fe.needsPorts && strings.HasPrefix(d.Path, "ports[") && strings.HasSuffix(d.Path, "].address") {
+			return true
+		}
+	}
+	return false
+}
+
+// decode copies the settings onto the defaults, recording type and range
+// problems and unknown keys.
+func decode(settings map[string]any) (*Config, problems) {
+	var p problems
+	c := defaults()
+	root := newObject(&p, "", settings)
+	decodeEAL(newObjectAt(root, "eal"), &c.EAL)
+	decodeDataplane(newObjectAt(root, "dataplane"), &c.Dataplane)
+	decodeTimeouts(newObjectAt(root, "timeouts"), &c.Timeouts)
+
+	path, list := root.list("ports")
+	for i, e := range list {
+		port := defaultPort()
+		decodePort(newObject(&p, idx(path, i), e), &port)
+		c.Ports = append(c.Ports, port)
+	}
+	path, list = root.list("services")
+	for i, e := range list {
+		svc := defaultService()
+		decodeService(newObject(&p, idx(path, i), e), &svc)
+		c.Services = append(c.Services, svc)
+	}
+
+	adm := newObjectAt(root, "admin")
+	adm.str("socket", &c.Admin.Socket)
+	adm.close()
+	met := newObjectAt(root, "metrics")
+	met.str("listen", &c.Metrics.Listen)
+	met.close()
+
+	root.close()
+	return &c, p
+}
+
+// newObjectAt opens the mapping under key of parent.
+func newObjectAt(parent *object, key string) *object {
+	path, v, _ := parent.get(key)
+	return newObject(parent.p, path, v)
+}
+
+func decodeEAL(o *object, e *EAL) {
+	// An unquoted single id ("lcores: 1") arrives as an integer.
+	if path, v, ok := o.get("lcores"); ok {
+		if n, isInt := toInt64(v); isInt {
+			e.Lcores = strconv.FormatInt(n, 10)
+		} else if s, isStr := v.(string); isStr {
+			e.Lcores = s
+		} else {
+			o.p.add(path, "must be an lcore list like \"0-1\", got %s", describe(v))
+		}
+	}
+	o.int("memory_mb", &e.MemoryMB, 0, maxMemoryMB)
+	o.boolean("in_memory", &e.InMemory)
+	o.str("file_prefix", &e.FilePrefix)
+	o.str("huge_dir", &e.HugeDir)
+	o.boolean("no_pci", &e.NoPCI)
+	o.strings("extra_args", &e.ExtraArgs)
+	o.close()
+}
+
+func decodeDataplane(o *object, d *Dataplane) {
+	o.int("conn_table_size", &d.ConnTableSize, minConnTable, maxConnTable)
+	o.int("mbufs", &d.Mbufs, minMbufs, maxMbufs)
+	o.int("burst", &d.Burst, 1, maxBurst)
+	o.int("rx_desc", &d.RxDesc, minDesc, maxDesc)
+	o.int("tx_desc", &d.TxDesc, minDesc, maxDesc)
+	o.boolean("idle_backoff", &d.IdleBackoff)
+	o.duration("idle_sleep_max", &d.IdleSleepMax)
+	o.close()
+}
+
+func decodeTimeouts(o *object, t *Timeouts) {
+	for _, f := range t.fields() {
+		o.duration(f.key, f.d)
+	}
+	o.close()
+}
+
+func decodePort(o *object, p *Port) {
+	o.str("name", &p.Name)
+	o.str("device", &p.Device)
+	o.prefix("address", &p.Address)
+	o.addr("gateway", &p.Gateway)
+	o.int("mtu", &p.MTU, minMTU, maxMTU)
+	o.close()
+}
+
+func decodeService(o *object, s *Service) {
+	o.str("name", &s.Name)
+	o.addr("vip", &s.VIP)
+	if path, v, ok := o.get("protocol"); ok {
+		str, _ := v.(string)
+		if proto, known := ParseProtocol(str); known {
+			s.Protocol = proto
+		} else {
+			o.p.add(path, "must be tcp or udp, got %s", quoteValue(v))
+		}
+	}
+	o.uint16("port", &s.Port, 1, 65535)
+	o.str("scheduler", &s.Scheduler)
+
+	path, list := o.list("real_servers")
+	for i, e := range list {
+		rs := defaultRealServer()
+		ro := newObject(o.p, idx(path, i), e)
+		ro.addr("address", &rs.Address)
+		// The real-server port defaults to the service port, as in ipvsadm.
+		if !ro.uint16("port", &rs.Port, 1, 65535) {
+			rs.Port = s.Port
+		}
+		ro.uint32("weight", &rs.Weight, 0, maxWeight)
+		if mpath, v, ok := ro.get("method"); ok {
+			str, _ := v.(string)
+			if m, known := ParseMethod(str); known {
+				rs.Method = m
+			} else {
+				o.p.add(mpath, "must be nat, dr or tun, got %s", quoteValue(v))
+			}
+		}
+		ro.close()
+		s.RealServers = append(s.RealServers, rs)
+	}
+	o.close()
+}

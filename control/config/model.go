@@ -1,0 +1,213 @@
+// Package config loads the govs YAML configuration into a validated model.
+//
+// Decoding is strict (unknown keys and wrong types are errors) and every
+// problem is reported with the path of the field it concerns, so an operator
+// can fix a file in one pass instead of one error per restart.
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one govsd process.
+type Config struct {
+	EAL       EAL
+	Dataplane Dataplane
+	Timeouts  Timeouts
+	Ports     []Port
+	Services  []Service
+	Admin     Admin
+	Metrics   Metrics
+}
+
+// EAL holds the DPDK Environment Abstraction Layer settings.
+type EAL struct {
+	// Lcores is the EAL -l list ("0-1", "0,2-3"). As in DPDK, the lowest
+	// lcore is the main (control) lcore and the others run the packet loop.
+	Lcores     string
+	MemoryMB   int // -m; 0 leaves the EAL default
+	InMemory   bool
+	FilePrefix string
+	HugeDir    string
+	NoPCI      bool
+	ExtraArgs  []string // appended verbatim, last
+}
+
+// Dataplane holds start-time sizing of the packet path.
+type Dataplane struct {
+	ConnTableSize int // entries per worker lcore
+	Mbufs         int
+	Burst         int
+	RxDesc        int
+	TxDesc        int
+	// IdleBackoff makes idle lcores sleep (up to IdleSleepMax) instead of
+	// busy-polling, so two directors can share a small test host.
+	IdleBackoff  bool
+	IdleSleepMax time.Duration
+}
+
+// Timeouts are the connection-state timeouts, named as in IPVS.
+type Timeouts struct {
+	TCPEstablished time.Duration
+	TCPSynSent     time.Duration
+	TCPSynRecv     time.Duration
+	TCPFinWait     time.Duration
+	TCPTimeWait    time.Duration
+	TCPClose       time.Duration
+	TCPCloseWait   time.Duration
+	TCPLastAck     time.Duration
+	TCPListen      time.Duration
+	TCPSynAck      time.Duration
+	UDP            time.Duration
+}
+
+// timeoutField pairs a YAML key with its field so decoding, defaults and
+// validation walk one list instead of eleven copies of the same code.
+type timeoutField struct {
+	key string
+	d   *time.Duration
+}
+
+func (t *Timeouts) fields() []timeoutField {
+	return []timeoutField{
+		{"tcp_established", &t.TCPEstablished},
+		{"tcp_syn_sent", &t.TCPSynSent},
+		{"tcp_syn_recv", &t.TCPSynRecv},
+		{"tcp_fin_wait", &t.TCPFinWait},
+		{"tcp_time_wait", &t.TCPTimeWait},
+		{"tcp_close", &t.TCPClose},
+		{"tcp_close_wait", &t.TCPCloseWait},
+		{"tcp_last_ack", &t.TCPLastAck},
+		{"tcp_listen", &t.TCPListen},
+		{"tcp_synack", &t.TCPSynAck},
+		{"udp", &t.UDP},
+	}
+}
+
+// Port is one DPDK port and the director's own address on it.
+type Port struct {
+	Name    string
+	Device  string       // vdev devargs ("net_tap0,iface=x") or PCI address
+	Address netip.Prefix // the director's address; its subnet is connected
+	Gateway netip.Addr   // optional; zero when unset
+	MTU     int
+}
+
+// DeviceName is the device without its devargs: what DPDK keys devices by.
+func (p Port) DeviceName() string {
+	name, _, _ := strings.Cut(p.Device, ",")
+	return name
+}
+
+// IsPCI reports whether the device is a PCI address rather than a vdev.
+func (p Port) IsPCI() bool { return isPCIAddr(p.DeviceName()) }
+
+// Service is one virtual service, keyed by (VIP, protocol, port).
+type Service struct {
+	Name        string // optional label
+	VIP         netip.Addr
+	Protocol    Protocol
+	Port        uint16
+	Scheduler   string
+	RealServers []RealServer
+}
+
+// RealServer is one destination of a service.
+type RealServer struct {
+	Address netip.Addr
+	Port    uint16
+	Weight  uint32 // 0..65535; 0 quiesces (no new connections)
+	Method  Method
+}
+
+// Admin configures the admin API socket used by govsctl.
+type Admin struct {
+	Socket string
+}
+
+// Metrics configures the optional TCP listener for Prometheus.
+type Metrics struct {
+	Listen string // host:port; empty means only on the admin socket
+}
+
+// Protocol is an IP protocol number of a service.
+type Protocol uint8
+
+const (
+	ProtoTCP Protocol = 6
+	ProtoUDP Protocol = 17
+)
+
+func (p Protocol) String() string {
+	switch p {
+	case ProtoTCP:
+		return "tcp"
+	case ProtoUDP:
+		return "udp"
+	}
+	return fmt.Sprintf("proto(%d)", uint8(p))
+}
+
+// ParseProtocol accepts "tcp" or "udp".
+func ParseProtocol(s string) (Protocol, bool) {
+	switch s {
+	case "tcp":
+		return ProtoTCP, true
+	case "udp":
+		return ProtoUDP, true
+	}
+	return 0, false
+}
+
+// Method is how packets reach a real server; chosen per real server as in IPVS.
+type Method uint8
+
+const (
+	MethodNAT Method = iota // ipvsadm -m
+	MethodDR                // ipvsadm -g
+	MethodTUN               // ipvsadm -i
+)
+
+func (m Method) String() string {
+	switch m {
+	case MethodNAT:
+		return "nat"
+	case MethodDR:
+		return "dr"
+	case MethodTUN:
+		return "tun"
+	}
+	return fmt.Sprintf("method(%d)", uint8(m))
+}
+
+// Forward is the name ipvsadm -L prints in its Forward column.
+func (m Method) Forward() string {
+	switch m {
+	case MethodNAT:
+		return "Masq"
+	case MethodDR:
+		return "Route"
+	case MethodTUN:
+		return "Tunnel"
+	}
+	return "Unknown"
+}
+
+// ParseMethod accepts "nat", "dr" or "tun".
+func ParseMethod(s string) (Method, bool) {
+	switch s {
+	case "nat":
+		return MethodNAT, true
+	case "dr":
+		return MethodDR, true
+	case "tun":
+		return MethodTUN, true
+	}
+	return 0, false
+}
+
+// schedulers are the IPVS scheduler names; the dataplane may implement fewer.
+var schedulers = []string{"rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq", "mh"}

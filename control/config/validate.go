@@ -1,0 +1,292 @@
+package config
+
+import (
+	"net"
+	"net/netip"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate checks a configuration, including one built in code, and
+// reports every problem found, one per line.
+func (c *Config) Validate() error { return c.validate().err("") }
+
+func (c *Config) validate() problems {
+	var p problems
+	c.validateEAL(&p)
+	c.validateDataplane(&p)
+	c.validateTimeouts(&p)
+	c.validatePorts(&p)
+	c.validateServices(&p)
+	c.validateAdmin(&p)
+	return p
+}
+
+// PortForAddr returns the index of the port whose connected subnet holds a:
+// the port that answers ARP for a VIP and reaches a neighbour directly.
+func (c *Config) PortForAddr(a netip.Addr) (int, bool) {
+	for i, port := range c.Ports {
+		if port.Address.IsValid() && port.Address.Masked().Contains(a) {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+func (c *Config) validateEAL(p *problems) {
+	e := c.EAL
+	if e.Lcores == "" {
+		p.add("eal.lcores", "required: an EAL -l list like \"0-1\" (main lcore plus at least one worker)")
+	} else if ids, err := ParseLcores(e.Lcores); err != nil {
+		p.add("eal.lcores", "%v", err)
+	} else if len(ids) < 2 {
+		p.add("eal.lcores", "must contain at least 2 lcores (the first is the main lcore, the rest forward packets), got %q", e.Lcores)
+	}
+	checkInt(p, "eal.memory_mb", e.MemoryMB, 0, maxMemoryMB)
+}
+
+func (c *Config) validateDataplane(p *problems) {
+	d := c.Dataplane
+	checkInt(p, "dataplane.conn_table_size", d.ConnTableSize, minConnTable, maxConnTable)
+	checkInt(p, "dataplane.mbufs", d.Mbufs, minMbufs, maxMbufs)
+	checkInt(p, "dataplane.burst", d.Burst, 1, maxBurst)
+	checkInt(p, "dataplane.rx_desc", d.RxDesc, minDesc, maxDesc)
+	checkInt(p, "dataplane.tx_desc", d.TxDesc, minDesc, maxDesc)
+	if d.IdleSleepMax < time.Microsecond || d.IdleSleepMax > maxIdleSleep {
+		p.add("dataplane.idle_sleep_max", "must be between 1us and %v, got %v", maxIdleSleep, d.IdleSleepMax)
+	}
+}
+
+func (c *Config) validateTimeouts(p *problems) {
+	for _, f := range c.Timeouts.fields() {
+		if *f.d < minTimeout || *f.d > maxTimeout {
+			p.add("timeouts."+f.key, "must be between 1s and 24 days (576h), got %v", *f.d)
+		}
+	}
+}
+
+var portName = regexp.MustCompile(`^[a-z0-9_-]{1,15}$`)
+
+func (c *Config) validatePorts(p *problems) {
+	if len(c.Ports) == 0 {
+		p.add("ports", "at least one port is required")
+	}
+	for i, port := range c.Ports {
+		path := idx("ports", i)
+		switch {
+		case port.Name == "":
+			p.add(path+".name", "required")
+		case !portName.MatchString(port.Name):
+			p.add(path+".name", "%q must be 1 to 15 characters of a-z, 0-9, _ and -", port.Name)
+		}
+		c.validateDevice(p, path+".device", port)
+		c.validatePortAddress(p, path, port)
+		checkInt(p, path+".mtu", port.MTU, minMTU, maxMTU)
+
+		for j, prev := range c.Ports[:i] {
+			if port.Name != "" && port.Name == prev.Name {
+				p.add(path+".name", "%q is already the name of ports[%d]", port.Name, j)
+			}
+			if port.Device != "" && port.DeviceName() == prev.DeviceName() {
+				p.add(path+".device", "device %s is already used by ports[%d]", port.DeviceName(), j)
+			}
+			if port.Address.IsValid() && prev.Address.IsValid() &&
+				port.Address.Masked().Overlaps(prev.Address.Masked()) {
+				p.add(path+".address", "subnet %v overlaps subnet %v of ports[%d]",
+					port.Address.Masked(), prev.Address.Masked(), j)
+			}
+		}
+	}
+}
+
+func (c *Config) validateDevice(p *problems, path string, port Port) {
+	switch {
+	case port.Device == "":
+		p.add(path, "required: a DPDK vdev like \"net_tap0,iface=govs0\" or a PCI address like 0000:03:00.0")
+	case port.IsPCI():
+		if c.EAL.NoPCI {
+			p.add(path, "PCI device %s cannot be used with eal.no_pci: true", port.DeviceName())
+		}
+	case !strings.HasPrefix(port.Device, "net_"):
+		p.add(path, "%q is neither a DPDK vdev (net_...) nor a PCI address like 0000:03:00.0", port.Device)
+	}
+}
+
+func (c *Config) validatePortAddress(p *problems, path string, port Port) {
+	a := port.Address
+	switch {
+	case !a.IsValid():
+		p.add(path+".address", "required: the director's IPv4 address/prefix on this port, like 10.0.0.1/24")
+		return
+	case !a.Addr().Is4():
+		p.add(path+".address", "%v is not IPv4", a)
+		return
+	case a.Bits() <= 30 && a.Addr() == a.Masked().Addr():
+		p.add(path+".address", "%v is the subnet's network address, not a host address", a)
+	case a.Bits() <= 30 && a.Addr() == broadcast(a):
+		p.add(path+".address", "%v is the subnet's broadcast address, not a host address", a)
+	}
+	g := port.Gateway
+	switch {
+	case !g.IsValid():
+	case !a.Masked().Contains(g):
+		p.add(path+".gateway", "%v is not inside this port's subnet %v", g, a.Masked())
+	case g == a.Addr():
+		p.add(path+".gateway", "%v is the port's own address", g)
+	}
+}
+
+func broadcast(pfx netip.Prefix) netip.Addr {
+	b := pfx.Masked().Addr().As4()
+	host := uint32(1)<<(32-pfx.Bits()) - 1
+	for i := range 4 {
+		b[3-i] |= byte(host >> (8 * i))
+	}
+	return netip.AddrFrom4(b)
+}
+
+func (c *Config) validateServices(p *problems) {
+	for i, svc := range c.Services {
+		path := idx("services", i)
+		c.validateVIP(p, path+".vip", svc.VIP)
+		if svc.Protocol != ProtoTCP && svc.Protocol != ProtoUDP {
+			p.add(path+".protocol", "required: tcp or udp")
+		}
+		if svc.Port == 0 {
+			p.add(path+".port", "required: 1..65535")
+		}
+		if !slices.Contains(schedulers, svc.Scheduler) {
+			p.add(path+".scheduler", "unknown scheduler %q; known: %s", svc.Scheduler, strings.Join(schedulers, ", "))
+		}
+		for j, prev := range c.Services[:i] {
+			if svc.VIP == prev.VIP && svc.Protocol == prev.Protocol && svc.Port == prev.Port {
+				p.add(path, "%s %s is already defined by services[%d]",
+					svc.Protocol, netip.AddrPortFrom(svc.VIP, svc.Port), j)
+			}
+		}
+		if len(svc.RealServers) == 0 {
+			p.add(path+".real_servers", "at least one real server is required")
+		}
+		for j := range svc.RealServers {
+			c.validateRealServer(p, idx(path+".real_servers", j), svc, j)
+		}
+	}
+}
+
+func (c *Config) validateVIP(p *problems, path string, vip netip.Addr) {
+	if !vip.IsValid() {
+		p.add(path, "required: an IPv4 address like 10.0.0.100")
+		return
+	}
+	if !vip.Is4() {
+		p.add(path, "%v is not IPv4", vip)
+		return
+	}
+	if i, ok := c.portWithAddress(vip); ok {
+		p.add(path, "%v is the address of ports[%d] (%s); a VIP must be an address of its own", vip, i, c.Ports[i].Name)
+		return
+	}
+	if _, ok := c.PortForAddr(vip); !ok {
+		p.add(path, "%v is not inside any port's subnet (the port holding it answers ARP for the VIP)", vip).needsPorts = true
+	}
+}
+
+func (c *Config) validateRealServer(p *problems, path string, svc Service, j int) {
+	rs := svc.RealServers[j]
+	if rs.Port == 0 && svc.Port != 0 {
+		p.add(path+".port", "must be between 1 and 65535, got 0")
+	}
+	if rs.Weight > maxWeight {
+		p.add(path+".weight", "must be between 0 and %d, got %d", maxWeight, rs.Weight)
+	}
+	if rs.Method > MethodTUN {
+		p.add(path+".method", "must be nat, dr or tun, got %v", rs.Method)
+	}
+	// DR and TUN deliver the packet unchanged, so the port cannot differ.
+	if rs.Method != MethodNAT && rs.Port != 0 && rs.Port != svc.Port {
+		p.add(path+".port", "%s forwarding cannot change the port: must equal the service port %d, got %d",
+			rs.Method, svc.Port, rs.Port)
+	}
+	for k, prev := range svc.RealServers[:j] {
+		if rs.Address.IsValid() && rs.Address == prev.Address && rs.Port == prev.Port {
+			p.add(path, "%v is already real_servers[%d] of this service", netip.AddrPortFrom(rs.Address, rs.Port), k)
+		}
+	}
+
+	a := rs.Address
+	apath := path + ".address"
+	if !a.IsValid() {
+		p.add(apath, "required: an IPv4 address like 10.1.0.11")
+		return
+	}
+	if !a.Is4() {
+		p.add(apath, "%v is not IPv4", a)
+		return
+	}
+	if i, ok := c.portWithAddress(a); ok {
+		p.add(apath, "%v is the address of ports[%d] (%s)", a, i, c.Ports[i].Name)
+		return
+	}
+	for k, other := range c.Services {
+		if other.VIP == a {
+			p.add(apath, "%v is the VIP of services[%d]", a, k)
+			return
+		}
+	}
+	_, connected := c.PortForAddr(a)
+	switch {
+	case rs.Method == MethodDR && !connected:
+		p.add(apath, "%v is not inside any port's subnet; dr forwarding needs the real server on a directly connected segment", a).needsPorts = true
+	case !connected && !c.hasGateway():
+		p.add(apath, "%v is unreachable: not inside any port's subnet and no port has a gateway", a).needsPorts = true
+	}
+}
+
+func (c *Config) portWithAddress(a netip.Addr) (int, bool) {
+	for i, port := range c.Ports {
+		if port.Address.IsValid() && port.Address.Addr() == a {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+func (c *Config) hasGateway() bool {
+	for _, port := range c.Ports {
+		if port.Gateway.IsValid() {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSocketPath is sun_path's size less the terminating NUL.
+const maxSocketPath = 107
+
+func (c *Config) validateAdmin(p *problems) {
+	s := c.Admin.Socket
+	switch {
+	case s == "":
+		p.add("admin.socket", "required: a unix socket path like %s", DefaultSocket)
+	case !filepath.IsAbs(s):
+		p.add("admin.socket", "%q must be an absolute path", s)
+	case len(s) > maxSocketPath:
+		p.add("admin.socket", "path is %d bytes, longer than the %d a unix socket allows", len(s), maxSocketPath)
+	}
+	if l := c.Metrics.Listen; l != "" {
+		_, port, err := net.SplitHostPort(l)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+			p.add("metrics.listen", "%q is not host:port like 127.0.0.1:9180", l)
+		}
+	}
+}
+
+func checkInt(p *problems, path string, v, min, max int) {
+	if v < min || v > max {
+		p.add(path, "must be between %d and %d, got %d", min, max, v)
+	}
+}

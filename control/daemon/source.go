@@ -1,0 +1,75 @@
+package daemon
+
+import (
+	"net"
+	"sort"
+
+	"github.com/govs-project/govs/control/admin"
+	"github.com/govs-project/govs/control/config"
+	"github.com/govs-project/govs/dataplane"
+)
+
+// The Daemon is the admin API's and the metrics' Source.
+
+// Status reports readiness, ports and neighbours.
+func (d *Daemon) Status() admin.Status {
+	st := admin.Status{Ready: d.ready.Load(), Generation: d.dp.Generation(), ConfigFile: d.path}
+	for _, w := range d.cfg.EAL.Workers() {
+		st.Workers = append(st.Workers, uint(w))
+	}
+	for _, p := range d.dp.Ports() {
+		st.Ports = append(st.Ports, admin.PortStatus{
+			Name: p.Name, Device: p.Device, Address: p.Addr.String(), MAC: net.HardwareAddr(p.MAC[:]).String(), LinkUp: p.LinkUp,
+			RxPackets: p.Stats.IPackets, TxPackets: p.Stats.OPackets, RxBytes: p.Stats.IBytes, TxBytes: p.Stats.OBytes,
+			RxMissed: p.Stats.IMissed, RxErrors: p.Stats.IErrors, TxErrors: p.Stats.OErrors, RxNoMbuf: p.Stats.RxNoMbuf,
+		})
+	}
+	for _, n := range d.dp.Neighbors() {
+		an := admin.Neighbor{IP: n.IP.String(), Port: n.Port, State: "incomplete"}
+		if n.Resolved {
+			an.State = "resolved"
+			an.MAC = net.HardwareAddr(n.MAC[:]).String()
+		}
+		st.Neighbors = append(st.Neighbors, an)
+	}
+	sort.Slice(st.Neighbors, func(i, j int) bool { return st.Neighbors[i].IP < st.Neighbors[j].IP })
+	return st
+}
+
+func counters(t dataplane.TrafficStats) admin.Counters {
+	return admin.Counters{Conns: t.Conns, InPkts: t.InPkts, OutPkts: t.OutPkts, InBytes: t.InBytes, OutBytes: t.OutBytes}
+}
+
+// Services reports the virtual services with their counters.
+func (d *Daemon) Services() []admin.Service {
+	var out []admin.Service
+	for _, s := range d.dp.Services() {
+		as := admin.Service{Name: s.Name, VIP: s.VIP.String(), Protocol: config.Protocol(s.Proto).String(), Port: s.Port, Scheduler: s.Scheduler, Stats: counters(s.Stats)}
+		for _, ds := range s.Dests {
+			as.RealServers = append(as.RealServers, admin.RealServer{
+				Address: ds.Addr.String(), Port: ds.Port, Method: ds.Method.String(), Weight: ds.Weight,
+				ActiveConns: ds.Stats.Active, InactiveConns: ds.Stats.Inactive, Stats: counters(ds.Stats),
+			})
+		}
+		out = append(out, as)
+	}
+	return out
+}
+
+// Stats reports per-lcore counters and drops by reason.
+func (d *Daemon) Stats() admin.Stats {
+	st := admin.Stats{Drops: map[string]uint64{}}
+	for _, l := range d.dp.Lcores() {
+		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Conns, ConnsCreated: l.Created, Drops: map[string]uint64{}}
+		for r, n := range l.Drops {
+			if n == 0 || dataplane.Drop(r) == 0 {
+				continue
+			}
+			name := dataplane.Drop(r).String()
+			ls.Drops[name] = n
+			st.Drops[name] += n
+		}
+		st.Lcores = append(st.Lcores, ls)
+	}
+	return st
+}

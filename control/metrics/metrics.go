@@ -1,0 +1,189 @@
+// Package metrics exports govsd's counters to Prometheus.
+//
+// The collector reads the daemon's admin view at scrape time rather than
+// keeping its own prometheus counters: the dataplane's per-lcore counters
+// are the single source of truth and are only summed when someone asks.
+package metrics
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/govs-project/govs/control/admin"
+)
+
+// Source is the part of the daemon the collector reads; admin.Source
+// satisfies it. Each scrape calls every method once.
+type Source interface {
+	Services() []admin.Service
+	Stats() admin.Stats
+	Status() admin.Status
+}
+
+// Register adds a collector over src to reg.
+func Register(reg prometheus.Registerer, src Source) error {
+	return reg.Register(NewCollector(src))
+}
+
+var (
+	svcLabels = []string{"service", "vip", "protocol", "port"}
+	rsLabels  = append(svcLabels[:len(svcLabels):len(svcLabels)], "realserver")
+)
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("govs_"+name, help, labels, nil)
+}
+
+func withDir(labels []string) []string {
+	return append(labels[:len(labels):len(labels)], "direction")
+}
+
+// Collector is a prometheus.Collector over a Source.
+type Collector struct {
+	src Source
+
+	svcConns, svcPkts, svcBytes                      *prometheus.Desc
+	rsConns, rsPkts, rsBytes, rsActive, rsInact, rsW *prometheus.Desc
+	lcoreRx, lcoreTx, lcoreConns, lcoreCreated       *prometheus.Desc
+	drops                                            *prometheus.Desc
+	portRx, portTx, portRxBytes, portTxBytes         *prometheus.Desc
+	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
+	portUp, neighbors, generation, ready             *prometheus.Desc
+}
+
+// NewCollector returns a collector over src; see Register.
+func NewCollector(src Source) *Collector {
+	return &Collector{
+		src:      src,
+		svcConns: desc("service_connections_total", "Connections scheduled by the service.", svcLabels...),
+		svcPkts:  desc("service_packets_total", "Packets of the service's connections, in (client to server) and out.", withDir(svcLabels)...),
+		svcBytes: desc("service_bytes_total", "Bytes of the service's connections, in (client to server) and out.", withDir(svcLabels)...),
+
+		rsConns:  desc("realserver_connections_total", "Connections scheduled to the real server.", rsLabels...),
+		rsPkts:   desc("realserver_packets_total", "Packets of the real server's connections, by direction.", withDir(rsLabels)...),
+		rsBytes:  desc("realserver_bytes_total", "Bytes of the real server's connections, by direction.", withDir(rsLabels)...),
+		rsActive: desc("realserver_active_connections", "Established connections to the real server.", rsLabels...),
+		rsInact:  desc("realserver_inactive_connections", "Connections to the real server in any other state.", rsLabels...),
+		rsW:      desc("realserver_weight", "Scheduling weight of the real server (0: no new connections).", rsLabels...),
+
+		lcoreRx:      desc("lcore_rx_packets_total", "Packets received by the worker lcore.", "lcore"),
+		lcoreTx:      desc("lcore_tx_packets_total", "Packets transmitted by the worker lcore.", "lcore"),
+		lcoreConns:   desc("lcore_connections", "Entries in the worker lcore's connection table.", "lcore"),
+		lcoreCreated: desc("lcore_connections_created_total", "Connections created by the worker lcore.", "lcore"),
+		drops:        desc("drops_total", "Packets dropped, by lcore and reason.", "lcore", "reason"),
+
+		portRx:      desc("port_rx_packets_total", "Packets received on the port.", "port"),
+		portTx:      desc("port_tx_packets_total", "Packets transmitted on the port.", "port"),
+		portRxBytes: desc("port_rx_bytes_total", "Bytes received on the port.", "port"),
+		portTxBytes: desc("port_tx_bytes_total", "Bytes transmitted on the port.", "port"),
+		portMissed:  desc("port_rx_missed_total", "Packets the NIC dropped because rx queues were full.", "port"),
+		portRxErr:   desc("port_rx_errors_total", "Erroneous packets received on the port.", "port"),
+		portTxErr:   desc("port_tx_errors_total", "Failed transmissions on the port.", "port"),
+		portNoMbuf:  desc("port_rx_nombuf_total", "Receive failures for lack of mbufs.", "port"),
+		portUp:      desc("port_link_up", "1 if the port's link is up.", "port"),
+
+		neighbors:  desc("neighbors", "Neighbour (ARP) entries by state.", "state"),
+		generation: desc("config_generation", "Number of configuration snapshots applied."),
+		ready:      desc("ready", "1 once the dataplane forwards packets."),
+	}
+}
+
+// Describe sends every descriptor, so the registry checks names up front.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		c.svcConns, c.svcPkts, c.svcBytes,
+		c.rsConns, c.rsPkts, c.rsBytes, c.rsActive, c.rsInact, c.rsW,
+		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
+		c.portRx, c.portTx, c.portRxBytes, c.portTxBytes,
+		c.portMissed, c.portRxErr, c.portTxErr, c.portNoMbuf, c.portUp,
+		c.neighbors, c.generation, c.ready,
+	} {
+		ch <- d
+	}
+}
+
+// Collect reads the source once per method and emits constant metrics.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	c.collectServices(ch, c.src.Services())
+	c.collectStats(ch, c.src.Stats())
+	c.collectStatus(ch, c.src.Status())
+}
+
+func counter(ch chan<- prometheus.Metric, d *prometheus.Desc, v uint64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+// traffic emits the connection, packet and byte counters shared by
+// services and real servers.
+func traffic(ch chan<- prometheus.Metric, conns, pkts, bytes *prometheus.Desc, s admin.Counters, labels []string) {
+	in := append(labels[:len(labels):len(labels)], "in")
+	out := append(labels[:len(labels):len(labels)], "out")
+	counter(ch, conns, s.Conns, labels...)
+	counter(ch, pkts, s.InPkts, in...)
+	counter(ch, pkts, s.OutPkts, out...)
+	counter(ch, bytes, s.InBytes, in...)
+	counter(ch, bytes, s.OutBytes, out...)
+}
+
+func (c *Collector) collectServices(ch chan<- prometheus.Metric, svcs []admin.Service) {
+	for _, s := range svcs {
+		sl := []string{s.Name, s.VIP, s.Protocol, strconv.Itoa(int(s.Port))}
+		traffic(ch, c.svcConns, c.svcPkts, c.svcBytes, s.Stats, sl)
+		for _, rs := range s.RealServers {
+			rl := append(sl[:len(sl):len(sl)], rs.Address+":"+strconv.Itoa(int(rs.Port)))
+			traffic(ch, c.rsConns, c.rsPkts, c.rsBytes, rs.Stats, rl)
+			gauge(ch, c.rsActive, float64(rs.ActiveConns), rl...)
+			gauge(ch, c.rsInact, float64(rs.InactiveConns), rl...)
+			gauge(ch, c.rsW, float64(rs.Weight), rl...)
+		}
+	}
+}
+
+func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
+	for _, l := range st.Lcores {
+		id := strconv.FormatUint(uint64(l.Lcore), 10)
+		counter(ch, c.lcoreRx, l.RxPackets, id)
+		counter(ch, c.lcoreTx, l.TxPackets, id)
+		gauge(ch, c.lcoreConns, float64(l.Conns), id)
+		counter(ch, c.lcoreCreated, l.ConnsCreated, id)
+		for reason, n := range l.Drops {
+			counter(ch, c.drops, n, id, reason)
+		}
+	}
+}
+
+func (c *Collector) collectStatus(ch chan<- prometheus.Metric, st admin.Status) {
+	for _, p := range st.Ports {
+		counter(ch, c.portRx, p.RxPackets, p.Name)
+		counter(ch, c.portTx, p.TxPackets, p.Name)
+		counter(ch, c.portRxBytes, p.RxBytes, p.Name)
+		counter(ch, c.portTxBytes, p.TxBytes, p.Name)
+		counter(ch, c.portMissed, p.RxMissed, p.Name)
+		counter(ch, c.portRxErr, p.RxErrors, p.Name)
+		counter(ch, c.portTxErr, p.TxErrors, p.Name)
+		counter(ch, c.portNoMbuf, p.RxNoMbuf, p.Name)
+		gauge(ch, c.portUp, boolValue(p.LinkUp), p.Name)
+	}
+	// Both states always appear so a dashboard sees 0 rather than nothing.
+	states := map[string]int{admin.NeighResolved: 0, admin.NeighIncomplete: 0}
+	for _, n := range st.Neighbors {
+		states[n.State]++
+	}
+	for state, n := range states {
+		gauge(ch, c.neighbors, float64(n), state)
+	}
+	gauge(ch, c.generation, float64(st.Generation))
+	gauge(ch, c.ready, boolValue(st.Ready))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,44 @@
+package dataplane
+
+import "sync/atomic"
+
+// Counters are written by one lcore only and read by the control plane. The
+// writer does a plain load and an atomic store (no locked instruction); the
+// readers use atomic loads.
+
+// trafficCounters are per service or per real server.
+type trafficCounters struct {
+	conns, inPkts, outPkts, inBytes, outBytes uint64
+	active, inactive                          uint64 // current connections by state (ipvsadm ActiveConn/InActConn)
+	_                                         uint64 // pad to 64 bytes
+}
+
+type lcoreCounters struct {
+	rxPkts, txPkts, created, redirected uint64
+	live                                uint64 // connections in the table now
+	_                                   [3]uint64
+	drops                               [NumDrops]uint64
+	_                                   [8]uint64
+	svc                                 [MaxServices]trafficCounters
+	rs                                  [MaxRealServers]trafficCounters
+}
+
+func add(p *uint64, n uint64) { atomic.StoreUint64(p, *p+n) }
+func sub(p *uint64, n uint64) { atomic.StoreUint64(p, *p-n) }
+func load(p *uint64) uint64   { return atomic.LoadUint64(p) }
+
+// TrafficStats is a summed read-out of trafficCounters.
+type TrafficStats struct {
+	Conns, InPkts, OutPkts, InBytes, OutBytes uint64
+	Active, Inactive                          uint64
+}
+
+func (t *TrafficStats) addFrom(c *trafficCounters) {
+	t.Conns += load(&c.conns)
+	t.InPkts += load(&c.inPkts)
+	t.OutPkts += load(&c.outPkts)
+	t.InBytes += load(&c.inBytes)
+	t.OutBytes += load(&c.outBytes)
+	t.Active += load(&c.active)
+	t.Inactive += load(&c.inactive)
+}

@@ -1,0 +1,220 @@
+package dataplane
+
+import (
+	"time"
+
+	dpdk "github.com/govs-project/govs/cgo"
+)
+
+const maxBurst = 256
+
+// lcoreLoop is the poll loop of one worker lcore: it owns one rx and one tx
+// queue on every port, its connection table and counters. Per burst it makes
+// one cgo call per port for rx and tx, and frees dropped mbufs in bulk.
+type lcoreLoop struct {
+	dp     *Dataplane
+	w      *worker
+	queue  uint16
+	burst  int
+	tscPms uint64 // TSC ticks per millisecond
+
+	// Arrays handed to C are separate allocations holding only C pointers:
+	// cgo's pointer check scans the whole Go object an argument points into.
+	rx      []*dpdk.Mbuf
+	tx      [maxPorts][]*dpdk.Mbuf
+	free    []*dpdk.Mbuf
+	redir   [][]*dpdk.Mbuf // per owner worker
+	inbox   *dpdk.Ring     // packets other workers hand to us (nil with one worker)
+	stash   []*dpdk.Mbuf   // mbufs for frames we originate
+	nStash  int
+	pending *dpdk.Mbuf // the mbuf handed out by the last alloc
+
+	idleSpins int
+	sleep     time.Duration
+}
+
+func newLcoreLoop(dp *Dataplane, w *worker, queue uint16) *lcoreLoop {
+	l := &lcoreLoop{dp: dp, w: w, queue: queue, burst: dp.opts.Burst, tscPms: dpdk.TSCHz() / 1000}
+	if l.burst <= 0 || l.burst > maxBurst {
+		l.burst = 32
+	}
+	if l.tscPms == 0 {
+		l.tscPms = 1
+	}
+	l.rx = make([]*dpdk.Mbuf, maxBurst)
+	l.stash = make([]*dpdk.Mbuf, 16)
+	for i := range l.tx {
+		l.tx[i] = make([]*dpdk.Mbuf, 0, 2*maxBurst)
+	}
+	l.free = make([]*dpdk.Mbuf, 0, 2*maxBurst)
+	l.redir = make([][]*dpdk.Mbuf, w.nWorkers)
+	for i := range l.redir {
+		l.redir[i] = make([]*dpdk.Mbuf, 0, 2*maxBurst)
+	}
+	w.out = l
+	return l
+}
+
+// alloc implements emitter.
+func (l *lcoreLoop) alloc() []byte {
+	if l.nStash == 0 {
+		if err := l.dp.pool.AllocBulk(l.stash); err != nil {
+			return nil
+		}
+		l.nStash = len(l.stash)
+	}
+	l.nStash--
+	l.pending = l.stash[l.nStash]
+	l.pending.SetLen(0)
+	buf := l.pending.Buf()
+	return buf[l.pending.DataOff():]
+}
+
+// send implements emitter.
+func (l *lcoreLoop) send(port int, n int) {
+	m := l.pending
+	l.pending = nil
+	if m == nil {
+		return
+	}
+	if n <= 0 {
+		l.free = append(l.free, m)
+		return
+	}
+	m.SetLen(uint16(n))
+	l.queueTx(port, m)
+}
+
+func (l *lcoreLoop) queueTx(port int, m *dpdk.Mbuf) {
+	if len(l.tx[port]) == cap(l.tx[port]) {
+		l.flushPort(port)
+	}
+	l.tx[port] = append(l.tx[port], m)
+}
+
+func (l *lcoreLoop) flushPort(port int) {
+	q := l.tx[port]
+	if len(q) == 0 {
+		return
+	}
+	sent := dpdk.TxBurst(l.dp.ports[port].dpdk, l.queue, q)
+	add(&l.w.cnt.txPkts, uint64(sent))
+	if sent < len(q) {
+		add(&l.w.cnt.drops[DropTxFull], uint64(len(q)-sent))
+	}
+	l.tx[port] = q[:0]
+}
+
+// handle runs the worker on each received mbuf and sorts the results.
+func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
+	w := l.w
+	for _, m := range ms {
+		in := inPort
+		if in < 0 { // from the inbox: the mbuf remembers its port
+			in = l.dp.portIndex(m.Port())
+		}
+		var v verdict
+		if m.NbSegs() != 1 {
+			v = w.dropped(DropMultiSeg)
+		} else {
+			v = w.process(m.Data(), in)
+		}
+		switch v {
+		case vForward:
+			l.queueTx(w.outPort, m)
+		case vRedirect:
+			l.redir[w.owner] = append(l.redir[w.owner], m)
+		default:
+			l.free = append(l.free, m)
+		}
+	}
+}
+
+// run is the body of a worker lcore; it returns when the dataplane stops.
+func (l *lcoreLoop) run() int {
+	w, dp := l.w, l.dp
+	nPorts := len(dp.ports)
+	for !dp.stopping.Load() {
+		w.setSnapshot(dp.snap.Load())
+		got := 0
+		for p := 0; p < nPorts; p++ {
+			n, tsc := dpdk.RxBurst(dp.ports[p].dpdk, l.queue, l.rx[:l.burst])
+			w.now = uint32(tsc / l.tscPms)
+			if n == 0 {
+				continue
+			}
+			got += n
+			add(&w.cnt.rxPkts, uint64(n))
+			l.handle(l.rx[:n], p)
+		}
+		if l.inbox != nil {
+			if n := l.inbox.Dequeue(l.rx[:l.burst]); n > 0 {
+				got += n
+				l.handle(l.rx[:n], -1)
+			}
+		}
+		l.flush()
+		w.housekeep(got == 0)
+		l.flush() // frames originated by housekeeping
+		l.idle(got == 0)
+	}
+	l.flush()
+	if l.nStash > 0 {
+		dpdk.FreeBulk(l.stash[:l.nStash])
+		l.nStash = 0
+	}
+	return 0
+}
+
+func (l *lcoreLoop) flush() {
+	for p := range l.dp.ports {
+		l.flushPort(p)
+	}
+	for o := range l.redir {
+		q := l.redir[o]
+		if len(q) == 0 {
+			continue
+		}
+		n := l.dp.loops[o].inbox.Enqueue(q)
+		add(&l.w.cnt.redirected, uint64(n))
+		if n < len(q) {
+			add(&l.w.cnt.drops[DropRedirectFull], uint64(len(q)-n))
+			l.free = append(l.free, q[n:]...)
+		}
+		l.redir[o] = q[:0]
+	}
+	if len(l.free) > 0 {
+		dpdk.FreeBulk(l.free)
+		l.free = l.free[:0]
+	}
+}
+
+// idle backs off exponentially while nothing arrives, when configured; the
+// default is to busy-poll as DPDK applications do.
+func (l *lcoreLoop) idle(empty bool) {
+	if !l.dp.opts.IdleBackoff {
+		return
+	}
+	if !empty {
+		l.idleSpins, l.sleep = 0, 0
+		return
+	}
+	l.idleSpins++
+	if l.idleSpins < 64 {
+		return
+	}
+	max := l.dp.opts.IdleSleepMax
+	if max <= 0 {
+		max = 200 * time.Microsecond
+	}
+	switch {
+	case l.sleep == 0:
+		l.sleep = 5 * time.Microsecond
+	case l.sleep < max:
+		l.sleep *= 2
+		if l.sleep > max {
+			l.sleep = max
+		}
+	}
+	time.Sleep(l.sleep)
+}

@@ -1,0 +1,77 @@
+package dataplane
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/govs-project/govs/dataplane/conntrack"
+)
+
+// Method is how packets reach a real server, chosen per real server as in IPVS.
+type Method uint8
+
+const (
+	MethodNAT Method = iota // ipvsadm -m: rewrite addresses both ways
+	MethodDR                // ipvsadm -g: rewrite only the destination MAC
+	MethodTUN               // ipvsadm -i: encapsulate in IPIP
+)
+
+func (m Method) String() string {
+	switch m {
+	case MethodNAT:
+		return "nat"
+	case MethodDR:
+		return "dr"
+	case MethodTUN:
+		return "tun"
+	}
+	return fmt.Sprintf("method(%d)", uint8(m))
+}
+
+// PortSpec describes one DPDK port and the director's address on it.
+type PortSpec struct {
+	Name    string
+	Device  string       // vdev devargs ("net_tap0,iface=x") or PCI address
+	Addr    netip.Prefix // the director's own address and the connected subnet
+	Gateway netip.Addr   // optional next hop for destinations outside every subnet
+	MTU     int
+}
+
+// DestSpec is one real server of a service.
+type DestSpec struct {
+	Addr   netip.Addr
+	Port   uint16
+	Weight uint32
+	Method Method
+}
+
+// ServiceSpec is one virtual service (VIP, protocol, port).
+type ServiceSpec struct {
+	Name      string
+	VIP       netip.Addr
+	Proto     uint8 // 6 or 17
+	Port      uint16
+	Scheduler string
+	Dests     []DestSpec
+}
+
+// Spec is what can change on a reload: services and timeouts. Ports are fixed
+// for the life of the process (changing them needs a restart).
+type Spec struct {
+	Ports    []PortSpec
+	Services []ServiceSpec
+	Timeouts conntrack.Timeouts
+}
+
+// Options are start-time settings of the dataplane.
+type Options struct {
+	EALArgs       []string
+	ConnTableSize int // per worker lcore
+	Mbufs         int
+	Burst         int
+	RxDesc        int
+	TxDesc        int
+	IdleBackoff   bool
+	IdleSleepMax  time.Duration
+}

@@ -1,0 +1,373 @@
+package dataplane
+
+import (
+	"github.com/govs-project/govs/dataplane/conntrack"
+	"github.com/govs-project/govs/dataplane/neigh"
+	"github.com/govs-project/govs/dataplane/packet"
+	"github.com/govs-project/govs/dataplane/sched"
+)
+
+// emitter lets a worker originate frames (ARP requests, gratuitous ARP). The
+// DPDK loop implements it with mbufs; tests with plain buffers.
+type emitter interface {
+	alloc() []byte        // a buffer for one frame, or nil when out of mbufs
+	send(port int, n int) // queue the buffer from the last alloc, n bytes long
+}
+
+// verdict is what the loop does with a packet after process.
+type verdict uint8
+
+const (
+	vDrop     verdict = iota // free it; w.drop says why (already counted)
+	vForward                 // transmit on w.outPort
+	vConsumed                // handled (e.g. an ARP reply we learned from); free it
+	vRedirect                // hand it to lcore w.owner, which owns the flow
+)
+
+const (
+	tcpFIN = 0x01
+	tcpSYN = 0x02
+	tcpRST = 0x04
+	tcpACK = 0x10
+
+	arpRetryMs   = 1000  // unresolved next hop: ask again after
+	arpRefreshMs = 30000 // resolved next hop: confirm again after
+)
+
+// worker is the per-lcore packet logic: pure Go over frames, so it is tested
+// without DPDK. It is used by one goroutine only.
+type worker struct {
+	index    int // 0..nWorkers-1
+	nWorkers int
+	conns    *conntrack.Table
+	neigh    *neigh.Table
+	cnt      *lcoreCounters
+	out      emitter
+
+	snap       *Snapshot
+	schedState []uint64 // per service of snap
+	now        uint32   // ms, coarse clock read once per burst
+
+	// scratch, reused per packet so nothing escapes to the heap
+	p        packet.Parsed
+	q        packet.Quoted
+	arp      packet.ARP
+	schedIn  sched.Input
+	expireFn func(*conntrack.Conn)
+
+	// outputs of process
+	outPort int
+	owner   int
+	drop    Drop
+
+	lastNeighTick uint32
+	garpGen       uint64
+}
+
+func newWorker(index, nWorkers int, conns *conntrack.Table, nt *neigh.Table, out emitter) *worker {
+	w := &worker{index: index, nWorkers: nWorkers, conns: conns, neigh: nt, cnt: new(lcoreCounters), out: out}
+	w.expireFn = w.onExpire
+	return w
+}
+
+// setSnapshot switches to a new configuration. Connections are untouched:
+// they carry their real server, so established flows keep going.
+func (w *worker) setSnapshot(s *Snapshot) {
+	if s == w.snap {
+		return
+	}
+	w.snap = s
+	w.schedState = make([]uint64, len(s.services))
+}
+
+func (w *worker) dropped(d Drop) verdict {
+	w.drop = d
+	add(&w.cnt.drops[d], 1)
+	return vDrop
+}
+
+// process classifies one frame received on port inPort and rewrites it in place.
+func (w *worker) process(frame []byte, inPort int) verdict {
+	p := &w.p
+	if e := packet.Parse(frame, p); e != packet.OK {
+		return w.dropped(dropForParse(e))
+	}
+	if p.VLANs != 0 {
+		return w.dropped(DropVLAN)
+	}
+	if p.EtherType == packet.EtherTypeARP {
+		return w.handleARP(frame, inPort)
+	}
+	s := w.snap
+	if _, ok := s.vipOwner(p.Dst); ok {
+		return w.toVIP(frame, inPort)
+	}
+	if _, ok := s.ownAddress(p.Dst); ok {
+		return w.toSelf(frame, inPort)
+	}
+	return w.transit(frame)
+}
+
+// ownerOf is the worker that owns flows of this client: requests and replies
+// of one connection hash to the same worker whichever queue they arrive on.
+func (w *worker) ownerOf(clientIP uint32, clientPort uint16) int {
+	h := (uint64(clientIP)<<16 | uint64(clientPort)) * 0x9E3779B97F4A7C15
+	return int(((h >> 32) * uint64(w.nWorkers)) >> 32)
+}
+
+// redirect reports whether the flow belongs to another worker.
+func (w *worker) redirect(clientIP uint32, clientPort uint16) bool {
+	if w.nWorkers <= 1 {
+		return false
+	}
+	w.owner = w.ownerOf(clientIP, clientPort)
+	return w.owner != w.index
+}
+
+// toVIP handles packets addressed to a virtual IP.
+func (w *worker) toVIP(frame []byte, inPort int) verdict {
+	p := &w.p
+	switch p.Proto {
+	case packet.ProtoTCP, packet.ProtoUDP:
+		if w.redirect(p.Src, p.SrcPort) {
+			return vRedirect
+		}
+		k := conntrack.Key{SrcIP: p.Src, DstIP: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
+		c, ok := w.conns.LookupIn(k)
+		if !ok {
+			var d Drop
+			if c, d = w.newConn(); c == nil {
+				return w.dropped(d)
+			}
+		}
+		return w.natIn(frame, c)
+	case packet.ProtoICMP:
+		if p.ICMPType == 8 {
+			return w.echoReply(frame, inPort)
+		}
+		if packet.IsICMPError(p.ICMPType) {
+			return w.icmpErrorToVIP(frame)
+		}
+		return w.dropped(DropICMPUnhandled)
+	}
+	return w.dropped(DropLocalProto)
+}
+
+// toSelf handles packets addressed to one of the director's own addresses.
+func (w *worker) toSelf(frame []byte, inPort int) verdict {
+	if w.p.Proto == packet.ProtoICMP {
+		if w.p.ICMPType == 8 {
+			return w.echoReply(frame, inPort)
+		}
+		return w.dropped(DropICMPUnhandled)
+	}
+	return w.dropped(DropLocalProto)
+}
+
+func (w *worker) echoReply(frame []byte, inPort int) verdict {
+	if !packet.EchoReplyInPlace(frame, &w.p) {
+		return w.dropped(DropICMPUnhandled)
+	}
+	w.outPort = inPort
+	return vForward
+}
+
+// transit handles packets to neither a VIP nor us: replies of NAT connections.
+func (w *worker) transit(frame []byte) verdict {
+	p := &w.p
+	switch p.Proto {
+	case packet.ProtoTCP, packet.ProtoUDP:
+		if w.redirect(p.Dst, p.DstPort) {
+			return vRedirect
+		}
+		k := conntrack.Key{SrcIP: p.Src, DstIP: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
+		c, ok := w.conns.LookupOut(k)
+		if !ok {
+			return w.dropped(DropNotLocal)
+		}
+		return w.natOut(frame, c)
+	case packet.ProtoICMP:
+		if packet.IsICMPError(p.ICMPType) {
+			return w.icmpErrorFromServer(frame)
+		}
+	}
+	return w.dropped(DropNotLocal)
+}
+
+// newConn schedules a new connection for the packet in w.p.
+func (w *worker) newConn() (*conntrack.Conn, Drop) {
+	p := &w.p
+	svc := w.snap.lookupService(p.Dst, p.Proto, p.DstPort)
+	if svc == nil {
+		return nil, DropNoService
+	}
+	if p.Proto == packet.ProtoTCP && p.TCPFlags&(tcpSYN|tcpACK|tcpRST) != tcpSYN {
+		return nil, DropNoConn // as IPVS: only a SYN opens a TCP connection
+	}
+	w.schedIn.ClientIP, w.schedIn.ClientPort = p.Src, p.SrcPort
+	i := svc.scheduler.Pick(&w.schedState[svc.index], &w.schedIn)
+	if i < 0 || i >= len(svc.dests) {
+		return nil, DropNoDest
+	}
+	d := &svc.dests[i]
+	c := conntrack.Conn{
+		ClientIP: p.Src, VIP: p.Dst, RSIP: d.ip,
+		ClientPort: p.SrcPort, VPort: p.DstPort, RSPort: d.port,
+		Proto: p.Proto, Method: uint8(d.method), SvcID: svc.id, RSID: d.id,
+		State: conntrack.StateNone,
+	}
+	if p.Proto == packet.ProtoUDP {
+		c.State = conntrack.StateUDP
+	}
+	c.Expire = w.now + w.snap.timeouts[c.State]
+	cp, ok := w.conns.Insert(c)
+	if !ok {
+		return nil, DropConnTableFull
+	}
+	add(&w.cnt.created, 1)
+	add(&w.cnt.live, 1)
+	add(&w.cnt.svc[svc.id].conns, 1)
+	add(&w.cnt.rs[d.id].conns, 1)
+	w.countState(cp, cp.State, 1)
+	return cp, dropNone
+}
+
+// countState adds delta to the active/inactive gauge that state belongs to.
+func (w *worker) countState(c *conntrack.Conn, state uint8, delta int) {
+	rs, svc := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID]
+	a, b := &rs.inactive, &svc.inactive
+	if conntrack.IsActive(state) {
+		a, b = &rs.active, &svc.active
+	}
+	if delta > 0 {
+		add(a, 1)
+		add(b, 1)
+	} else {
+		sub(a, 1)
+		sub(b, 1)
+	}
+}
+
+// track advances the connection's state and timer for a packet of it.
+func (w *worker) track(c *conntrack.Conn, fromClient bool) {
+	if c.Proto == packet.ProtoTCP {
+		ns := conntrack.NextTCPState(c.State, fromClient, w.p.TCPFlags)
+		if ns != c.State {
+			if conntrack.IsActive(ns) != conntrack.IsActive(c.State) {
+				w.countState(c, c.State, -1)
+				w.countState(c, ns, 1)
+			}
+			c.State = ns
+		}
+	}
+	c.Expire = w.now + w.snap.timeouts[c.State]
+}
+
+func (w *worker) onExpire(c *conntrack.Conn) {
+	sub(&w.cnt.live, 1)
+	w.countState(c, c.State, -1)
+}
+
+func (w *worker) ipLen() uint64 { return uint64(w.p.IPEnd - w.p.L3Off) }
+
+// natIn forwards a client->VIP packet of connection c to its real server.
+func (w *worker) natIn(frame []byte, c *conntrack.Conn) verdict {
+	p := &w.p
+	if Method(c.Method) != MethodNAT {
+		return w.dropped(DropMethod)
+	}
+	if !packet.DecTTL(frame, p) {
+		return w.dropped(DropTTLExceeded)
+	}
+	w.track(c, true)
+	n := w.ipLen()
+	rs, svc := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID]
+	add(&rs.inPkts, 1)
+	add(&rs.inBytes, n)
+	add(&svc.inPkts, 1)
+	add(&svc.inBytes, n)
+	packet.SetDst(frame, p, c.RSIP, c.RSPort)
+	return w.toHost(frame, c.RSIP)
+}
+
+// natOut forwards a server->client reply of connection c, source back to the VIP.
+func (w *worker) natOut(frame []byte, c *conntrack.Conn) verdict {
+	p := &w.p
+	if !packet.DecTTL(frame, p) {
+		return w.dropped(DropTTLExceeded)
+	}
+	w.track(c, false)
+	n := w.ipLen()
+	rs, svc := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID]
+	add(&rs.outPkts, 1)
+	add(&rs.outBytes, n)
+	add(&svc.outPkts, 1)
+	add(&svc.outBytes, n)
+	packet.SetSrc(frame, p, c.VIP, c.VPort)
+	return w.toHost(frame, c.ClientIP)
+}
+
+// icmpErrorToVIP: a client reports an error about a packet the VIP sent it;
+// translate it like the connection and pass it to the real server.
+func (w *worker) icmpErrorToVIP(frame []byte) verdict {
+	p, q := &w.p, &w.q
+	if !packet.ParseICMPError(frame, p, q) || !q.HasPorts {
+		return w.dropped(DropICMPUnhandled)
+	}
+	// quoted: VIP:vport -> client:cport
+	if w.redirect(q.Dst, q.DstPort) {
+		return vRedirect
+	}
+	c, ok := w.conns.LookupIn(conntrack.Key{SrcIP: q.Dst, DstIP: q.Src, SrcPort: q.DstPort, DstPort: q.SrcPort, Proto: q.Proto})
+	if !ok || Method(c.Method) != MethodNAT {
+		return w.dropped(DropICMPUnhandled)
+	}
+	if !packet.DecTTL(frame, p) {
+		return w.dropped(DropTTLExceeded)
+	}
+	packet.ICMPErrorSetOuterDstInnerSrc(frame, p, q, c.RSIP, c.RSIP, c.RSPort)
+	add(&w.cnt.rs[c.RSID].inPkts, 1)
+	add(&w.cnt.svc[c.SvcID].inPkts, 1)
+	return w.toHost(frame, c.RSIP)
+}
+
+// icmpErrorFromServer: a real server reports an error about a packet of a
+// connection (e.g. UDP port unreachable); the client must see it from the VIP.
+func (w *worker) icmpErrorFromServer(frame []byte) verdict {
+	p, q := &w.p, &w.q
+	if !packet.ParseICMPError(frame, p, q) || !q.HasPorts {
+		return w.dropped(DropNotLocal)
+	}
+	// quoted: client:cport -> RS:rport
+	if w.redirect(q.Src, q.SrcPort) {
+		return vRedirect
+	}
+	c, ok := w.conns.LookupOut(conntrack.Key{SrcIP: q.Dst, DstIP: q.Src, SrcPort: q.DstPort, DstPort: q.SrcPort, Proto: q.Proto})
+	if !ok {
+		return w.dropped(DropNotLocal)
+	}
+	if !packet.DecTTL(frame, p) {
+		return w.dropped(DropTTLExceeded)
+	}
+	packet.ICMPErrorSetOuterSrcInnerDst(frame, p, q, c.VIP, c.VIP, c.VPort)
+	add(&w.cnt.rs[c.RSID].outPkts, 1)
+	add(&w.cnt.svc[c.SvcID].outPkts, 1)
+	return w.toHost(frame, c.ClientIP)
+}
+
+// toHost routes the frame to dst: picks the port and next hop, and sets the
+// Ethernet addresses from the neighbour table.
+func (w *worker) toHost(frame []byte, dst uint32) verdict {
+	port, hop, ok := route(w.snap.ports, dst)
+	if !ok {
+		return w.dropped(DropNoRoute)
+	}
+	mac, ok := w.neigh.Lookup(hop)
+	if !ok {
+		w.resolve(port, hop)
+		return w.dropped(DropNeighUnresolved)
+	}
+	packet.SetEth(frame, mac, w.snap.ports[port].mac)
+	w.outPort = port
+	return vForward
+}

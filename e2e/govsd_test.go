@@ -1,0 +1,171 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/govs-project/govs/control/admin"
+	"github.com/govs-project/govs/internal/netlab"
+)
+
+// govsd is one daemon subprocess and its configuration file.
+type govsd struct {
+	proc    *netlab.Proc
+	cfgPath string
+	admin   *admin.Client
+}
+
+// startGovsd writes conf to dir/name and starts govsd on it.
+func startGovsd(dir, name string, conf []byte, socket string) (*govsd, error) {
+	g := &govsd{cfgPath: filepath.Join(dir, name), admin: admin.Dial(socket)}
+	if err := writeFileAtomic(g.cfgPath, conf); err != nil {
+		return nil, err
+	}
+	p, err := netlab.StartProc(nil, bin("govsd"), "-config", g.cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	g.proc = p
+	return g, nil
+}
+
+// writeFileAtomic replaces path so a reload never reads half a file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// exited returns an error if govsd is no longer running.
+func (g *govsd) exited() error {
+	select {
+	case <-g.proc.Done():
+		return fmt.Errorf("govsd exited with status %d", g.proc.ExitCode())
+	default:
+		return nil
+	}
+}
+
+// waitTaps waits until both tap interfaces are up in the root namespace,
+// that is, govsd has started its ports.
+func (g *govsd) waitTaps(timeout time.Duration, names ...string) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if err := g.exited(); err != nil {
+			return err
+		}
+		ok := true
+		for _, n := range names {
+			ok = ok && netlab.WaitLink(n, true, 0) == nil
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("tap interfaces %v not up within %v", names, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitReady polls Status until govsd is ready and every ip in neighbours is
+// a resolved neighbour.
+func (g *govsd) waitReady(timeout time.Duration, neighbours ...string) (admin.Status, error) {
+	deadline := time.Now().Add(timeout)
+	var st admin.Status
+	var err error
+	for {
+		if e := g.exited(); e != nil {
+			return st, e
+		}
+		st, err = g.admin.Status()
+		if err == nil && st.Ready && resolved(st, neighbours) {
+			return st, nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("ready=%v, neighbours %v not all resolved", st.Ready, neighbours)
+			}
+			return st, fmt.Errorf("govsd not ready within %v: %v", timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func resolved(st admin.Status, ips []string) bool {
+	for _, ip := range ips {
+		if !slices.ContainsFunc(st.Neighbors, func(n admin.Neighbor) bool {
+			return n.IP == ip && n.State == admin.NeighResolved
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// generation is the current configuration generation.
+func (g *govsd) generation() (uint64, error) {
+	st, err := g.admin.Status()
+	return st.Generation, err
+}
+
+// reload writes conf, sends SIGHUP and waits for the generation to pass
+// the one before.
+func (g *govsd) reload(conf []byte, timeout time.Duration) (uint64, error) {
+	before, err := g.generation()
+	if err != nil {
+		return 0, err
+	}
+	if err := writeFileAtomic(g.cfgPath, conf); err != nil {
+		return 0, err
+	}
+	if err := g.proc.Signal(syscall.SIGHUP); err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		gen, err := g.generation()
+		if err == nil && gen > before {
+			return gen, nil
+		}
+		if time.Now().After(deadline) {
+			return gen, fmt.Errorf("generation still %d (err %v) %v after SIGHUP", gen, err, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// dump describes the daemon for a failure message: its status and the end
+// of its output.
+func (g *govsd) dump() string {
+	var b strings.Builder
+	if st, err := g.admin.Status(); err != nil {
+		fmt.Fprintf(&b, "status: %v\n", err)
+	} else {
+		js, _ := json.MarshalIndent(st, "", "  ")
+		fmt.Fprintf(&b, "status: %s\n", js)
+	}
+	if st, err := g.admin.Stats(); err == nil {
+		fmt.Fprintf(&b, "drops: %v\n", st.Drops)
+	}
+	fmt.Fprintf(&b, "govsd output (tail):\n%s", tail(g.proc.Output(), 8<<10))
+	return b.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// stop sends SIGTERM to govsd's process group (SIGKILL after a grace time).
+func (g *govsd) stop() error { return g.proc.Stop(10 * time.Second) }

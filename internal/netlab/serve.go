@@ -1,0 +1,96 @@
+package netlab
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// ServeHTTP serves HTTP inside ns on addr (e.g. ":8080"): every response
+// has body ident and header X-Server: ident. The returned func stops it.
+func ServeHTTP(ns *NS, addr, ident string) (stop func(), err error) {
+	ln, err := ns.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Server", ident)
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte(ident))
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go srv.Serve(ln)
+	return func() { srv.Close() }, nil
+}
+
+// ServeTCPEchoIdent serves a line protocol inside ns on addr: each line
+// received is answered with ident + ":" + line.
+func ServeTCPEchoIdent(ns *NS, addr, ident string) (stop func(), err error) {
+	ln, err := ns.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
+			go func() {
+				defer func() {
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					if _, err := c.Write([]byte(ident + ":" + sc.Text() + "\n")); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}, nil
+}
+
+// ServeUDPEcho answers every datagram received inside ns on addr with
+// ident + ":" + payload, sent back to its source.
+func ServeUDPEcho(ns *NS, addr, ident string) (stop func(), err error) {
+	pc, err := ns.ListenPacket("udp4", addr)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if err != nil {
+				continue
+			}
+			pc.WriteTo(append([]byte(ident+":"), buf[:n]...), from)
+		}
+	}()
+	return func() { pc.Close() }, nil
+}
