@@ -29,6 +29,7 @@ type Dataplane struct {
 
 	snap     atomic.Pointer[Snapshot]
 	stopping atomic.Bool
+	failed   chan error // a worker lcore died
 
 	mu       sync.Mutex // serialises Apply and Stop
 	ids      *idAllocator
@@ -56,7 +57,7 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 	if err := dpdk.EALInit(opts.EALArgs); err != nil {
 		return nil, fmt.Errorf("EAL init (args %q): %w", strings.Join(opts.EALArgs, " "), err)
 	}
-	dp := &Dataplane{opts: opts, ids: newIDAllocator(), specs: spec.Ports, workers: dpdk.WorkerLcores()}
+	dp := &Dataplane{opts: opts, ids: newIDAllocator(), specs: spec.Ports, workers: dpdk.WorkerLcores(), failed: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			dp.teardown()
@@ -200,6 +201,16 @@ func samePorts(old, new []PortSpec) error {
 		}
 	}
 	return nil
+}
+
+// Failed delivers the error of a worker lcore that stopped unexpectedly.
+func (dp *Dataplane) Failed() <-chan error { return dp.failed }
+
+func (dp *Dataplane) fail(err error) {
+	select {
+	case dp.failed <- err:
+	default:
+	}
 }
 
 // Generation is the number of snapshots applied so far.

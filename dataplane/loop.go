@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	dpdk "github.com/govs-project/govs/cgo"
@@ -131,7 +133,15 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 }
 
 // run is the body of a worker lcore; it returns when the dataplane stops.
-func (l *lcoreLoop) run() int {
+// A panic (a bug: no input may cause one) is reported to the daemon, which
+// exits rather than keep a director with a dead lcore.
+func (l *lcoreLoop) run() (ret int) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.dp.fail(fmt.Errorf("worker lcore %d: panic: %v\n%s", l.dp.workers[l.w.index], p, debug.Stack()))
+			ret = -1
+		}
+	}()
 	w, dp := l.w, l.dp
 	nPorts := len(dp.ports)
 	for !dp.stopping.Load() {

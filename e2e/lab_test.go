@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +53,9 @@ func natLab(t *testing.T) *natEnv {
 		t.Fatalf("shared govsd is gone: %v\n%s", err, tail(shared.d.proc.Output(), 8<<10))
 	}
 	t.Cleanup(func() {
+		if out := shared.d.proc.Output(); strings.Contains(out, "panic") {
+			t.Errorf("govsd logged a panic:\n%s", tail(out, 8<<10))
+		}
 		if t.Failed() {
 			t.Logf("govsd state at failure:\n%s\n%s", shared.d.dump(), shared.lab.Describe())
 		}
@@ -66,7 +71,7 @@ func startNATEnv() (env *natEnv, err error) {
 			env = nil
 		}
 	}()
-	if env.dir, err = os.MkdirTemp("", "govs-e2e-"+tag+"-"); err != nil {
+	if env.dir, err = os.MkdirTemp("", tempPrefix(tag)+"lab-"); err != nil {
 		return
 	}
 	env.base = baseConf(tag, env.dir)
@@ -111,27 +116,40 @@ func startNATEnv() (env *natEnv, err error) {
 	return env, nil
 }
 
-// close stops govsd and removes the namespaces and the temporary directory.
-func (env *natEnv) close() {
+// close stops govsd and removes the namespaces and the temporary
+// directory. It reports a govsd that did not exit 0 on SIGTERM, or whose
+// taps outlived it.
+func (env *natEnv) close() error {
+	var errs []error
 	if env.d != nil {
-		env.d.stop()
+		if err := env.d.stop(); err != nil {
+			errs = append(errs, fmt.Errorf("govsd did not stop cleanly on SIGTERM: %v\n%s", err, tail(env.d.proc.Output(), 4<<10)))
+		}
 	}
 	if env.lab != nil {
-		env.lab.Close()
+		for _, ns := range []*netlab.NS{env.lab.Client, env.lab.Switch.NS} {
+			if out, _ := ns.IP("-br", "link"); strings.Contains(out, tag) {
+				errs = append(errs, fmt.Errorf("tap still in netns %s after govsd stopped:\n%s", ns.Name, out))
+			}
+		}
+		errs = append(errs, env.lab.Close())
 	}
 	if env.dir != "" {
 		os.RemoveAll(env.dir)
 	}
+	return errors.Join(errs...)
 }
 
 // teardownShared closes the shared setup if it was built.
-func teardownShared() {
+func teardownShared() error {
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
-	if shared != nil {
-		shared.close()
-		shared = nil
+	if shared == nil {
+		return nil
 	}
+	err := shared.close()
+	shared = nil
+	return err
 }
 
 // restoreBase puts the base configuration back after a test changed it.

@@ -48,11 +48,15 @@ func run(m *testing.M) int {
 	if err := netlab.CleanTag(tag); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: leftovers of an earlier run with this tag:", err)
 	}
-	if cleaned, err := netlab.CleanStale(); len(cleaned) > 0 || err != nil {
+	cleaned, err := netlab.CleanStale()
+	if len(cleaned) > 0 || err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: removed leftovers of dead runs %v (errors: %v)\n", cleaned, err)
 	}
+	for _, t := range append(cleaned, tag) {
+		removeTempDirs(t)
+	}
 
-	dir, err := os.MkdirTemp("", "govs-e2e-bin-")
+	dir, err := os.MkdirTemp("", tempPrefix(tag)+"bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -76,12 +80,26 @@ func run(m *testing.M) int {
 	}()
 
 	code := m.Run()
-	teardownShared()
+	if err := teardownShared(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: teardown:", err)
+		code = 1
+	}
 	if err := netlab.CleanTag(tag); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
 		code = 1
 	}
 	return code
+}
+
+// tempPrefix names the temporary directories of a run, so that a later
+// run can remove them if this one crashes.
+func tempPrefix(tag string) string { return "govs-e2e-" + tag + "-" }
+
+func removeTempDirs(tag string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix(tag)+"*"))
+	for _, d := range dirs {
+		os.RemoveAll(d)
+	}
 }
 
 // build compiles govsd and govsctl from the module root (the parent of e2e).

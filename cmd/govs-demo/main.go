@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -34,6 +35,10 @@ func main() {
 	defer stop()
 	start := time.Now()
 	err := run(ctx, o)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "govs-demo: interrupted, everything torn down")
+		os.Exit(130)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "govs-demo:", err)
 		stop()

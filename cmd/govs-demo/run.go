@@ -72,6 +72,9 @@ func run(ctx context.Context, o options) error {
 		d.Stop(10 * time.Second)
 	}()
 	daemonErr := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: no need for govsd's log
+		}
 		return fmt.Errorf("%w\n--- govsd output:\n%s", err, d.Output())
 	}
 

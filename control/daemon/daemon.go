@@ -93,6 +93,8 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case err := <-d.dp.Failed():
+			return err
 		case s := <-sigs:
 			if s != syscall.SIGHUP {
 				log.Info("stopping", "signal", s.String())
