@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,13 +38,14 @@ func TestTapWireWithTestpmd(t *testing.T) {
 	t.Cleanup(func() { lab.Close() })
 
 	p, err := netlab.StartProc(nil, testpmd, "-l", "0-1", "--no-pci", "--in-memory",
-		"--file-prefix", prefix, "-m", "128",
+		"--file-prefix", prefix, "-m", "128", "--no-telemetry",
 		"--vdev=net_tap0,iface="+wan, "--vdev=net_tap1,iface="+lan,
 		"--", "--auto-start", "--total-num-mbufs=8192", "--stats-period", "5")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Stop(5 * time.Second) })
+	// testpmd exits through rte_exit paths that leave its runtime directory.
+	t.Cleanup(func() { p.Stop(5 * time.Second); os.RemoveAll(filepath.Join("/var/run/dpdk", prefix)) })
 	if err := lab.AttachPorts(wan, lan, 30*time.Second); err != nil {
 		t.Fatalf("%v\ntestpmd output:\n%s", err, tail(p.Output(), 4<<10))
 	}
