@@ -96,39 +96,32 @@ func vipHash(vip uint32) uint32 {
 
 // idAllocator hands out stable counter ids for services and real servers.
 type idAllocator struct {
-	svc  map[string]uint16
-	rs   map[string]uint16
-	nSvc int
-	nRS  int
+	svc, rs idSpace
+}
+
+// idSpace maps a key to a small id that is never reused in the process.
+type idSpace struct {
+	ids  map[string]uint16
+	max  int
+	what string
 }
 
 func newIDAllocator() *idAllocator {
-	return &idAllocator{svc: map[string]uint16{}, rs: map[string]uint16{}}
+	return &idAllocator{
+		svc: idSpace{ids: map[string]uint16{}, max: MaxServices, what: "services"},
+		rs:  idSpace{ids: map[string]uint16{}, max: MaxRealServers, what: "real servers"},
+	}
 }
 
-func (a *idAllocator) serviceID(key string) (uint16, error) {
-	if id, ok := a.svc[key]; ok {
+func (s *idSpace) id(key string) (uint16, error) {
+	if id, ok := s.ids[key]; ok {
 		return id, nil
 	}
-	if a.nSvc >= MaxServices {
-		return 0, fmt.Errorf("more than %d distinct services since start; restart govsd", MaxServices)
+	if len(s.ids) >= s.max {
+		return 0, fmt.Errorf("more than %d distinct %s since start; restart govsd", s.max, s.what)
 	}
-	id := uint16(a.nSvc)
-	a.nSvc++
-	a.svc[key] = id
-	return id, nil
-}
-
-func (a *idAllocator) realServerID(key string) (uint16, error) {
-	if id, ok := a.rs[key]; ok {
-		return id, nil
-	}
-	if a.nRS >= MaxRealServers {
-		return 0, fmt.Errorf("more than %d distinct real servers since start; restart govsd", MaxRealServers)
-	}
-	id := uint16(a.nRS)
-	a.nRS++
-	a.rs[key] = id
+	id := uint16(len(s.ids))
+	s.ids[key] = id
 	return id, nil
 }
 
@@ -157,7 +150,7 @@ func buildSnapshot(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (
 			return nil, fmt.Errorf("%s.vip: %v is not inside any port's subnet, so no port would answer ARP for it", field, ss.VIP)
 		}
 		key := fmt.Sprintf("%d/%v:%d", ss.Proto, ss.VIP, ss.Port)
-		id, err := ids.serviceID(key)
+		id, err := ids.svc.id(key)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", field, err)
 		}
@@ -187,7 +180,7 @@ func buildSnapshot(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (
 			if !ok {
 				return nil, fmt.Errorf("%s.address: %v is not in a connected subnet and no port has a gateway", dfield, d.Addr)
 			}
-			rid, err := ids.realServerID(fmt.Sprintf("%s/%v:%d", key, d.Addr, d.Port))
+			rid, err := ids.rs.id(fmt.Sprintf("%s/%v:%d", key, d.Addr, d.Port))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", dfield, err)
 			}

@@ -1,33 +1,21 @@
 package dataplane
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/govs-project/govs/dataplane/conntrack"
+	"github.com/govs-project/govs/lb"
 )
 
 // Method is how packets reach a real server, chosen per real server as in IPVS.
-type Method uint8
+type Method = lb.Method
 
 const (
-	MethodNAT Method = iota // ipvsadm -m: rewrite addresses both ways
-	MethodDR                // ipvsadm -g: rewrite only the destination MAC
-	MethodTUN               // ipvsadm -i: encapsulate in IPIP
+	MethodNAT = lb.MethodNAT
+	MethodDR  = lb.MethodDR
+	MethodTUN = lb.MethodTUN
 )
-
-func (m Method) String() string {
-	switch m {
-	case MethodNAT:
-		return "nat"
-	case MethodDR:
-		return "dr"
-	case MethodTUN:
-		return "tun"
-	}
-	return fmt.Sprintf("method(%d)", uint8(m))
-}
 
 // PortSpec describes one DPDK port and the director's address on it.
 type PortSpec struct {

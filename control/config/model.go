@@ -6,10 +6,11 @@
 package config
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/govs-project/govs/lb"
 )
 
 // Config is the whole configuration of one govsd process.
@@ -133,81 +134,24 @@ type Metrics struct {
 	Listen string // host:port; empty means only on the admin socket
 }
 
-// Protocol is an IP protocol number of a service.
-type Protocol uint8
-
-const (
-	ProtoTCP Protocol = 6
-	ProtoUDP Protocol = 17
+// Protocol and Method are shared with the dataplane (package lb).
+type (
+	Protocol = lb.Protocol
+	Method   = lb.Method
 )
 
-func (p Protocol) String() string {
-	switch p {
-	case ProtoTCP:
-		return "tcp"
-	case ProtoUDP:
-		return "udp"
-	}
-	return fmt.Sprintf("proto(%d)", uint8(p))
-}
-
-// ParseProtocol accepts "tcp" or "udp".
-func ParseProtocol(s string) (Protocol, bool) {
-	switch s {
-	case "tcp":
-		return ProtoTCP, true
-	case "udp":
-		return ProtoUDP, true
-	}
-	return 0, false
-}
-
-// Method is how packets reach a real server; chosen per real server as in IPVS.
-type Method uint8
-
 const (
-	MethodNAT Method = iota // ipvsadm -m
-	MethodDR                // ipvsadm -g
-	MethodTUN               // ipvsadm -i
+	ProtoTCP  = lb.ProtoTCP
+	ProtoUDP  = lb.ProtoUDP
+	MethodNAT = lb.MethodNAT
+	MethodDR  = lb.MethodDR
+	MethodTUN = lb.MethodTUN
 )
 
-func (m Method) String() string {
-	switch m {
-	case MethodNAT:
-		return "nat"
-	case MethodDR:
-		return "dr"
-	case MethodTUN:
-		return "tun"
-	}
-	return fmt.Sprintf("method(%d)", uint8(m))
-}
-
-// Forward is the name ipvsadm -L prints in its Forward column.
-func (m Method) Forward() string {
-	switch m {
-	case MethodNAT:
-		return "Masq"
-	case MethodDR:
-		return "Route"
-	case MethodTUN:
-		return "Tunnel"
-	}
-	return "Unknown"
-}
-
-// ParseMethod accepts "nat", "dr" or "tun".
-func ParseMethod(s string) (Method, bool) {
-	switch s {
-	case "nat":
-		return MethodNAT, true
-	case "dr":
-		return MethodDR, true
-	case "tun":
-		return MethodTUN, true
-	}
-	return 0, false
-}
+var (
+	ParseProtocol = lb.ParseProtocol
+	ParseMethod   = lb.ParseMethod
+)
 
 // schedulers are the IPVS scheduler names; the dataplane may implement fewer.
 var schedulers = []string{"rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq", "mh"}

@@ -32,7 +32,7 @@ func spec(c *config.Config) *dataplane.Spec {
 	for _, sv := range c.Services {
 		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler}
 		for _, rs := range sv.RealServers {
-			ss.Dests = append(ss.Dests, dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: dataplane.Method(rs.Method)})
+			ss.Dests = append(ss.Dests, dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: rs.Method})
 		}
 		s.Services = append(s.Services, ss)
 	}
