@@ -13,10 +13,20 @@ type trafficCounters struct {
 	_                                         uint64 // pad to 64 bytes
 }
 
+// methodCounters count client->server packets forwarded by one method (and,
+// for NAT, the replies too).
+type methodCounters struct{ pkts, bytes uint64 }
+
+const numMethods = 3
+
 type lcoreCounters struct {
 	rxPkts, txPkts, created, redirected uint64
 	live                                uint64 // connections in the table now
-	_                                   [3]uint64
+	encapsulated                        uint64 // IPIP headers added (TUN)
+	fragNeededSent                      uint64 // ICMP fragmentation-needed we originated
+	maxLoopGapNs                        uint64 // longest time between two polls (runtime stalls show here)
+	method                              [numMethods]methodCounters
+	_                                   [2]uint64
 	drops                               [NumDrops]uint64
 	_                                   [8]uint64
 	svc                                 [MaxServices]trafficCounters

@@ -30,10 +30,12 @@ const (
 	DropNotLocal        // neither to us nor part of a tracked connection
 	DropLocalProto      // to our own address, protocol not served
 	DropICMPUnhandled   // ICMP that is neither echo nor an error about a tracked connection
-	DropMethod          // forwarding method not supported for this packet
 	DropRedirectFull    // hand-off ring to the owning lcore was full
 	DropTxFull          // the port's tx queue did not take the packet
 	DropMultiSeg        // chained mbuf: headers are expected in the first segment
+	DropTooBig          // TUN: too big once encapsulated, DF set: ICMP fragmentation-needed sent
+	DropTooBigNoDF      // TUN: too big once encapsulated, no DF: we do not fragment
+	DropNoHeadroom      // mbuf without room for the outer header
 	NumDrops
 )
 
@@ -60,10 +62,12 @@ var dropNames = [NumDrops]string{
 	DropNotLocal:        "not_local",
 	DropLocalProto:      "local_proto",
 	DropICMPUnhandled:   "icmp_unhandled",
-	DropMethod:          "method_unsupported",
 	DropRedirectFull:    "redirect_full",
 	DropTxFull:          "tx_full",
 	DropMultiSeg:        "multi_segment",
+	DropTooBig:          "too_big_frag_needed_sent",
+	DropTooBigNoDF:      "too_big_no_df",
+	DropNoHeadroom:      "no_headroom",
 }
 
 func (d Drop) String() string {

@@ -33,6 +33,19 @@ type lcoreLoop struct {
 
 	idleSpins int
 	sleep     time.Duration
+	lastPoll  uint64 // TSC of the previous poll of port 0; 0 after a sleep
+}
+
+// measureGap records the longest time between two polls that the loop did
+// not choose to sleep: what GC pauses, preemption or a slow burst cost.
+func (l *lcoreLoop) measureGap(tsc uint64) {
+	if l.lastPoll != 0 && tsc > l.lastPoll {
+		gapNs := (tsc - l.lastPoll) * 1000000 / l.tscPms
+		if gapNs > l.w.cnt.maxLoopGapNs {
+			add(&l.w.cnt.maxLoopGapNs, gapNs-l.w.cnt.maxLoopGapNs)
+		}
+	}
+	l.lastPoll = tsc
 }
 
 func newLcoreLoop(dp *Dataplane, w *worker, queue uint16) *lcoreLoop {
@@ -116,13 +129,18 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 			in = l.dp.portIndex(m.Port())
 		}
 		var v verdict
+		off, n := int(m.DataOff()), int(m.DataLen())
 		if m.NbSegs() != 1 {
 			v = w.dropped(DropMultiSeg)
 		} else {
-			v = w.process(m.Data(), in)
+			v = w.process(m.Buf()[:off+n], off, in)
 		}
 		switch v {
 		case vForward:
+			if w.outOff != off || w.outLen != n {
+				m.SetDataOff(uint16(w.outOff))
+				m.SetLen(uint16(w.outLen))
+			}
 			l.queueTx(w.outPort, m)
 		case vRedirect:
 			l.redir[w.owner] = append(l.redir[w.owner], m)
@@ -150,6 +168,9 @@ func (l *lcoreLoop) run() (ret int) {
 		for p := 0; p < nPorts; p++ {
 			n, tsc := dpdk.RxBurst(dp.ports[p].dpdk, l.queue, l.rx[:l.burst])
 			w.now = uint32(tsc / l.tscPms)
+			if p == 0 {
+				l.measureGap(tsc)
+			}
 			if n == 0 {
 				continue
 			}
@@ -227,4 +248,5 @@ func (l *lcoreLoop) idle(empty bool) {
 		}
 	}
 	time.Sleep(l.sleep)
+	l.lastPoll = 0
 }

@@ -172,13 +172,13 @@ func buildSnapshot(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (
 			if !d.Addr.Is4() {
 				return nil, fmt.Errorf("%s.address: %v is not an IPv4 address", dfield, d.Addr)
 			}
-			if d.Method != MethodNAT {
-				return nil, fmt.Errorf("%s.method: %v is not supported by this dataplane yet (only nat)", dfield, d.Method)
-			}
 			ip := addrU32(d.Addr)
 			out, hop, ok := route(ports, ip)
 			if !ok {
 				return nil, fmt.Errorf("%s.address: %v is not in a connected subnet and no port has a gateway", dfield, d.Addr)
+			}
+			if d.Method == MethodDR && hop != ip {
+				return nil, fmt.Errorf("%s.address: %v is not on a connected subnet; direct routing only rewrites the MAC, so the real server must share a segment with a port", dfield, d.Addr)
 			}
 			rid, err := ids.rs.id(fmt.Sprintf("%s/%v:%d", key, d.Addr, d.Port))
 			if err != nil {

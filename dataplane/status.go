@@ -96,6 +96,8 @@ func (dp *Dataplane) Services() []ServiceStatus {
 type LcoreStatus struct {
 	Lcore                                      uint
 	RxPkts, TxPkts, Created, Redirected, Conns uint64
+	Encapsulated, FragNeededSent, MaxLoopGapNs uint64
+	MethodPkts, MethodBytes                    [numMethods]uint64 // indexed by Method
 	Drops                                      [NumDrops]uint64
 }
 
@@ -104,7 +106,12 @@ func (dp *Dataplane) Lcores() []LcoreStatus {
 	out := make([]LcoreStatus, len(dp.loops))
 	for i, l := range dp.loops {
 		c := l.w.cnt
-		ls := LcoreStatus{Lcore: dp.workers[i], RxPkts: load(&c.rxPkts), TxPkts: load(&c.txPkts), Created: load(&c.created), Redirected: load(&c.redirected), Conns: load(&c.live)}
+		ls := LcoreStatus{Lcore: dp.workers[i], RxPkts: load(&c.rxPkts), TxPkts: load(&c.txPkts), Created: load(&c.created), Redirected: load(&c.redirected), Conns: load(&c.live),
+			Encapsulated: load(&c.encapsulated), FragNeededSent: load(&c.fragNeededSent), MaxLoopGapNs: load(&c.maxLoopGapNs)}
+		for m := range c.method {
+			ls.MethodPkts[m] = load(&c.method[m].pkts)
+			ls.MethodBytes[m] = load(&c.method[m].bytes)
+		}
 		for d := range c.drops {
 			ls.Drops[d] = load(&c.drops[d])
 		}

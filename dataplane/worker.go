@@ -57,8 +57,11 @@ type worker struct {
 
 	// outputs of process
 	outPort int
+	outOff  int // where the frame starts in buf after process (moves on encapsulation)
+	outLen  int // frame length after process
 	owner   int
 	drop    Drop
+	ipID    uint16 // IP id of the outer headers we build
 
 	lastNeighTick uint32
 	garpGen       uint64
@@ -86,8 +89,15 @@ func (w *worker) dropped(d Drop) verdict {
 	return vDrop
 }
 
-// process classifies one frame received on port inPort and rewrites it in place.
-func (w *worker) process(frame []byte, inPort int) verdict {
+// process classifies the frame buf[off:] received on port inPort and
+// rewrites it in place. buf[:off] is headroom, which encapsulation may use:
+// on vForward the frame to send is buf[w.outOff : w.outOff+w.outLen].
+func (w *worker) process(buf []byte, off int, inPort int) verdict {
+	if off < 0 || off > len(buf) {
+		return w.dropped(DropTruncated)
+	}
+	frame := buf[off:]
+	w.outOff, w.outLen = off, len(frame)
 	p := &w.p
 	if e := packet.Parse(frame, p); e != packet.OK {
 		return w.dropped(dropForParse(e))
@@ -100,7 +110,7 @@ func (w *worker) process(frame []byte, inPort int) verdict {
 	}
 	s := w.snap
 	if _, ok := s.vipOwner(p.Dst); ok {
-		return w.toVIP(frame, inPort)
+		return w.toVIP(buf, off, inPort)
 	}
 	if _, ok := s.ownAddress(p.Dst); ok {
 		return w.toSelf(frame, inPort)
@@ -125,7 +135,8 @@ func (w *worker) redirect(clientIP uint32, clientPort uint16) bool {
 }
 
 // toVIP handles packets addressed to a virtual IP.
-func (w *worker) toVIP(frame []byte, inPort int) verdict {
+func (w *worker) toVIP(buf []byte, off int, inPort int) verdict {
+	frame := buf[off:]
 	p := &w.p
 	switch p.Proto {
 	case packet.ProtoTCP, packet.ProtoUDP:
@@ -140,13 +151,19 @@ func (w *worker) toVIP(frame []byte, inPort int) verdict {
 				return w.dropped(d)
 			}
 		}
+		switch Method(c.Method) {
+		case MethodDR:
+			return w.drIn(frame, c, true)
+		case MethodTUN:
+			return w.tunIn(buf, off, c, true)
+		}
 		return w.natIn(frame, c)
 	case packet.ProtoICMP:
 		if p.ICMPType == 8 {
 			return w.echoReply(frame, inPort)
 		}
 		if packet.IsICMPError(p.ICMPType) {
-			return w.icmpErrorToVIP(frame)
+			return w.icmpErrorToVIP(buf, off)
 		}
 		return w.dropped(DropICMPUnhandled)
 	}
@@ -248,10 +265,17 @@ func (w *worker) countState(c *conntrack.Conn, state uint8, delta int) {
 	}
 }
 
-// track advances the connection's state and timer for a packet of it.
+// track advances the connection's state and timer for a packet of it. DR
+// and TUN connections only show the director their client side, so they
+// follow IPVS's input-only table.
 func (w *worker) track(c *conntrack.Conn, fromClient bool) {
 	if c.Proto == packet.ProtoTCP {
-		ns := conntrack.NextTCPState(c.State, fromClient, w.p.TCPFlags)
+		var ns uint8
+		if Method(c.Method) == MethodNAT {
+			ns = conntrack.NextTCPState(c.State, fromClient, w.p.TCPFlags)
+		} else {
+			ns = conntrack.NextTCPStateInputOnly(c.State, w.p.TCPFlags)
+		}
 		if ns != c.State {
 			if conntrack.IsActive(ns) != conntrack.IsActive(c.State) {
 				w.countState(c, c.State, -1)
@@ -270,22 +294,26 @@ func (w *worker) onExpire(c *conntrack.Conn) {
 
 func (w *worker) ipLen() uint64 { return uint64(w.p.IPEnd - w.p.L3Off) }
 
-// natIn forwards a client->VIP packet of connection c to its real server.
-func (w *worker) natIn(frame []byte, c *conntrack.Conn) verdict {
-	p := &w.p
-	if Method(c.Method) != MethodNAT {
-		return w.dropped(DropMethod)
-	}
-	if !packet.DecTTL(frame, p) {
-		return w.dropped(DropTTLExceeded)
-	}
-	w.track(c, true)
+// countIn counts a client->server packet of c (before any rewrite).
+func (w *worker) countIn(c *conntrack.Conn) {
 	n := w.ipLen()
-	rs, svc := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID]
+	rs, svc, m := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID], &w.cnt.method[c.Method%numMethods]
 	add(&rs.inPkts, 1)
 	add(&rs.inBytes, n)
 	add(&svc.inPkts, 1)
 	add(&svc.inBytes, n)
+	add(&m.pkts, 1)
+	add(&m.bytes, n)
+}
+
+// natIn forwards a client->VIP packet of connection c to its real server.
+func (w *worker) natIn(frame []byte, c *conntrack.Conn) verdict {
+	p := &w.p
+	if !packet.DecTTL(frame, p) {
+		return w.dropped(DropTTLExceeded)
+	}
+	w.track(c, true)
+	w.countIn(c)
 	packet.SetDst(frame, p, c.RSIP, c.RSPort)
 	return w.toHost(frame, c.RSIP)
 }
@@ -298,18 +326,22 @@ func (w *worker) natOut(frame []byte, c *conntrack.Conn) verdict {
 	}
 	w.track(c, false)
 	n := w.ipLen()
-	rs, svc := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID]
+	rs, svc, m := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID], &w.cnt.method[c.Method%numMethods]
 	add(&rs.outPkts, 1)
 	add(&rs.outBytes, n)
 	add(&svc.outPkts, 1)
 	add(&svc.outBytes, n)
+	add(&m.pkts, 1)
+	add(&m.bytes, n)
 	packet.SetSrc(frame, p, c.VIP, c.VPort)
 	return w.toHost(frame, c.ClientIP)
 }
 
 // icmpErrorToVIP: a client reports an error about a packet the VIP sent it;
-// translate it like the connection and pass it to the real server.
-func (w *worker) icmpErrorToVIP(frame []byte) verdict {
+// translate it like the connection (NAT) or pass it on as the connection's
+// packets go (DR, TUN), to the real server.
+func (w *worker) icmpErrorToVIP(buf []byte, off int) verdict {
+	frame := buf[off:]
 	p, q := &w.p, &w.q
 	if !packet.ParseICMPError(frame, p, q) || !q.HasPorts {
 		return w.dropped(DropICMPUnhandled)
@@ -319,15 +351,20 @@ func (w *worker) icmpErrorToVIP(frame []byte) verdict {
 		return vRedirect
 	}
 	c, ok := w.conns.LookupIn(conntrack.Key{SrcIP: q.Dst, DstIP: q.Src, SrcPort: q.DstPort, DstPort: q.SrcPort, Proto: q.Proto})
-	if !ok || Method(c.Method) != MethodNAT {
+	if !ok {
 		return w.dropped(DropICMPUnhandled)
+	}
+	switch Method(c.Method) {
+	case MethodDR:
+		return w.drIn(frame, c, false)
+	case MethodTUN:
+		return w.tunIn(buf, off, c, false)
 	}
 	if !packet.DecTTL(frame, p) {
 		return w.dropped(DropTTLExceeded)
 	}
+	w.countIn(c)
 	packet.ICMPErrorSetOuterDstInnerSrc(frame, p, q, c.RSIP, c.RSIP, c.RSPort)
-	add(&w.cnt.rs[c.RSID].inPkts, 1)
-	add(&w.cnt.svc[c.SvcID].inPkts, 1)
 	return w.toHost(frame, c.RSIP)
 }
 

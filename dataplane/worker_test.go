@@ -65,6 +65,7 @@ func testSpec(weights ...uint32) *Spec {
 
 type rig struct {
 	t     *testing.T
+	last  []byte // the frame process left to send
 	w     *worker
 	out   *fakeOut
 	ports []portInfo
@@ -111,7 +112,7 @@ func eth(src, dst packet.MAC, typ layers.EthernetType) *layers.Ethernet {
 }
 
 func ip4(src, dst netip.Addr, proto layers.IPProtocol) *layers.IPv4 {
-	return &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: proto, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+	return &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Flags: layers.IPv4DontFragment, Protocol: proto, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
 }
 
 func tcpFrame(t testing.TB, srcMAC, dstMAC packet.MAC, src netip.Addr, sport uint16, dst netip.Addr, dport uint16, syn, ack bool, payload string) []byte {
@@ -178,9 +179,25 @@ func l4Checksum(frame []byte, p *packet.Parsed) uint16 {
 	return packet.Checksum(seg, sum)
 }
 
+const testHeadroom = 128
+
+// run processes frame as the loop would, from an mbuf-like buffer with
+// headroom. The output frame is r.last; when it has the input's length it
+// is also copied back into frame, so tests can inspect frame.
+func (r *rig) run(frame []byte, inPort int) verdict {
+	buf := make([]byte, testHeadroom+len(frame))
+	copy(buf[testHeadroom:], frame)
+	v := r.w.process(buf, testHeadroom, inPort)
+	r.last = buf[r.w.outOff : r.w.outOff+r.w.outLen]
+	if len(r.last) == len(frame) {
+		copy(frame, r.last)
+	}
+	return v
+}
+
 func (r *rig) expect(frame []byte, inPort int, want verdict) {
 	r.t.Helper()
-	if got := r.w.process(frame, inPort); got != want {
+	if got := r.run(frame, inPort); got != want {
 		r.t.Fatalf("verdict %d (drop %v), want %d", got, r.w.drop, want)
 	}
 }
@@ -188,7 +205,7 @@ func (r *rig) expect(frame []byte, inPort int, want verdict) {
 func (r *rig) expectDrop(frame []byte, inPort int, want Drop) {
 	r.t.Helper()
 	before := r.w.cnt.drops[want]
-	if got := r.w.process(frame, inPort); got != vDrop || r.w.drop != want {
+	if got := r.run(frame, inPort); got != vDrop || r.w.drop != want {
 		r.t.Fatalf("verdict %d drop %v, want drop %v", got, r.w.drop, want)
 	}
 	if r.w.cnt.drops[want] != before+1 {
@@ -439,7 +456,7 @@ func TestRedirectToOwner(t *testing.T) {
 		owner := r.w.ownerOf(addrU32(client), port)
 		seen[owner] = true
 		f := udpFrame(t, macClient, macWAN, client, port, vip, 53, "q")
-		v := r.w.process(f, 0)
+		v := r.run(f, 0)
 		if owner == 0 && v != vForward || owner != 0 && (v != vRedirect || r.w.owner != owner) {
 			t.Fatalf("port %d owner %d verdict %d", port, owner, v)
 		}
@@ -459,10 +476,10 @@ func TestProcessDoesNotAllocate(t *testing.T) {
 	syn := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, true, false, "")
 	r.expect(syn, 0, vForward)
 	f := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, false, true, "x")
-	work := make([]byte, len(f))
+	work := make([]byte, testHeadroom+len(f))
 	allocs := testing.AllocsPerRun(100, func() {
-		copy(work, f)
-		r.w.process(work, 0)
+		copy(work[testHeadroom:], f)
+		r.w.process(work, testHeadroom, 0)
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per packet", allocs)
@@ -489,7 +506,7 @@ func FuzzProcess(f *testing.F) {
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		r := newRig(t, 64, testSpec())
 		for port := 0; port < 2; port++ {
-			r.w.process(append([]byte(nil), frame...), port)
+			r.run(append([]byte(nil), frame...), port)
 		}
 	})
 }

@@ -76,9 +76,12 @@ func sampleStats() Stats {
 	return Stats{
 		Lcores: []LcoreStats{
 			{Lcore: 1, RxPackets: 6000, TxPackets: 5900, Conns: 17, ConnsCreated: 600,
-				Drops: map[string]uint64{"no_service": 3, "no_conn": 0, "neigh_unresolved": 97}},
+				Drops:        map[string]uint64{"no_service": 3, "no_conn": 0, "neigh_unresolved": 97},
+				Methods:      map[string]MethodStats{"nat": {Packets: 5000, Bytes: 400000}, "tun": {Packets: 800, Bytes: 90000}},
+				Encapsulated: 800, FragNeededSent: 3, MaxPollGapUs: 41},
 			{Lcore: 2, RxPackets: 5080, TxPackets: 5000, Conns: 9, ConnsCreated: 412,
-				Drops: map[string]uint64{"no_service": 1, "bad_ip_checksum": 2}},
+				Drops:   map[string]uint64{"no_service": 1, "bad_ip_checksum": 2},
+				Methods: map[string]MethodStats{"nat": {Packets: 4900, Bytes: 390000}}, MaxPollGapUs: 120},
 		},
 		Drops: map[string]uint64{"no_service": 4, "no_conn": 0, "neigh_unresolved": 97, "bad_ip_checksum": 2},
 	}

@@ -81,6 +81,7 @@ func FormatLcores(w io.Writer, st Stats) error {
 		t.write(&b)
 	}
 	b.WriteByte('\n')
+	writeMethods(&b, st)
 
 	totals := dropTotals(st)
 	var reasons []string
@@ -108,6 +109,30 @@ func FormatLcores(w io.Writer, st Stats) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMethods prints what each forwarding method carried and the tunnel
+// and poll-loop figures, summed over lcores (the longest gap is the max).
+func writeMethods(b *strings.Builder, st Stats) {
+	sum := map[string]MethodStats{}
+	var encap, frag, gap uint64
+	for _, l := range st.Lcores {
+		for m, ms := range l.Methods {
+			t := sum[m]
+			t.Packets += ms.Packets
+			t.Bytes += ms.Bytes
+			sum[m] = t
+		}
+		encap, frag, gap = encap+l.Encapsulated, frag+l.FragNeededSent, max(gap, l.MaxPollGapUs)
+	}
+	t := table{header: []string{"Method", "Packets", "Bytes"}, numFrom: 1}
+	for _, m := range slices.Sorted(maps.Keys(sum)) {
+		t.add(m, num(sum[m].Packets), num(sum[m].Bytes))
+	}
+	if len(sum) > 0 {
+		t.write(b)
+	}
+	fmt.Fprintf(b, "IPIP encapsulated: %d  ICMP frag-needed sent: %d  longest poll gap: %d us\n\n", encap, frag, gap)
 }
 
 // dropTotals prefers the daemon's sums and fills in reasons it left out.

@@ -82,6 +82,18 @@ type LcoreStats struct {
 	Conns        uint64            `json:"conns"` // current
 	ConnsCreated uint64            `json:"conns_created"`
 	Drops        map[string]uint64 `json:"drops"` // by reason
+	// Packets and bytes forwarded to real servers by method ("nat", "dr",
+	// "tun"); NAT also counts the replies it translates.
+	Methods        map[string]MethodStats `json:"methods"`
+	Encapsulated   uint64                 `json:"encapsulated"`     // IPIP headers added (TUN)
+	FragNeededSent uint64                 `json:"frag_needed_sent"` // ICMP fragmentation-needed sent (TUN, PMTU)
+	MaxPollGapUs   uint64                 `json:"max_poll_gap_us"`  // longest time between two polls
+}
+
+// MethodStats count what one forwarding method carried.
+type MethodStats struct {
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
 }
 
 // Stats are the per-lcore counters and the drops summed over lcores.

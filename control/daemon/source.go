@@ -60,7 +60,11 @@ func (d *Daemon) Services() []admin.Service {
 func (d *Daemon) Stats() admin.Stats {
 	st := admin.Stats{Drops: map[string]uint64{}}
 	for _, l := range d.dp.Lcores() {
-		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Conns, ConnsCreated: l.Created, Drops: map[string]uint64{}}
+		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Conns, ConnsCreated: l.Created, Drops: map[string]uint64{},
+			Methods: map[string]admin.MethodStats{}, Encapsulated: l.Encapsulated, FragNeededSent: l.FragNeededSent, MaxPollGapUs: l.MaxLoopGapNs / 1000}
+		for m := range l.MethodPkts {
+			ls.Methods[dataplane.Method(m).String()] = admin.MethodStats{Packets: l.MethodPkts[m], Bytes: l.MethodBytes[m]}
+		}
 		for r, n := range l.Drops {
 			if n == 0 || dataplane.Drop(r) == 0 {
 				continue

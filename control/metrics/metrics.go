@@ -47,6 +47,7 @@ type Collector struct {
 	rsConns, rsPkts, rsBytes, rsActive, rsInact, rsW *prometheus.Desc
 	lcoreRx, lcoreTx, lcoreConns, lcoreCreated       *prometheus.Desc
 	drops                                            *prometheus.Desc
+	methodPkts, methodBytes, encap, fragNeeded, gap  *prometheus.Desc
 	portRx, portTx, portRxBytes, portTxBytes         *prometheus.Desc
 	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
 	portUp, neighbors, generation, ready             *prometheus.Desc
@@ -72,6 +73,11 @@ func NewCollector(src Source) *Collector {
 		lcoreConns:   desc("lcore_connections", "Entries in the worker lcore's connection table.", "lcore"),
 		lcoreCreated: desc("lcore_connections_created_total", "Connections created by the worker lcore.", "lcore"),
 		drops:        desc("drops_total", "Packets dropped, by lcore and reason.", "lcore", "reason"),
+		methodPkts:   desc("method_packets_total", "Packets forwarded to real servers, by forwarding method (NAT also counts replies).", "lcore", "method"),
+		methodBytes:  desc("method_bytes_total", "Bytes forwarded to real servers, by forwarding method.", "lcore", "method"),
+		encap:        desc("tunnel_encapsulated_total", "Packets wrapped in IPIP for TUN real servers.", "lcore"),
+		fragNeeded:   desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
+		gap:          desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
 
 		portRx:      desc("port_rx_packets_total", "Packets received on the port.", "port"),
 		portTx:      desc("port_tx_packets_total", "Packets transmitted on the port.", "port"),
@@ -95,6 +101,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.svcConns, c.svcPkts, c.svcBytes,
 		c.rsConns, c.rsPkts, c.rsBytes, c.rsActive, c.rsInact, c.rsW,
 		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
+		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap,
 		c.portRx, c.portTx, c.portRxBytes, c.portTxBytes,
 		c.portMissed, c.portRxErr, c.portTxErr, c.portNoMbuf, c.portUp,
 		c.neighbors, c.generation, c.ready,
@@ -154,6 +161,13 @@ func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
 		for reason, n := range l.Drops {
 			counter(ch, c.drops, n, id, reason)
 		}
+		for m, ms := range l.Methods {
+			counter(ch, c.methodPkts, ms.Packets, id, m)
+			counter(ch, c.methodBytes, ms.Bytes, id, m)
+		}
+		counter(ch, c.encap, l.Encapsulated, id)
+		counter(ch, c.fragNeeded, l.FragNeededSent, id)
+		gauge(ch, c.gap, float64(l.MaxPollGapUs)/1e6, id)
 	}
 }
 

@@ -37,7 +37,9 @@ func sample() fakeSource {
 		stats: admin.Stats{
 			Lcores: []admin.LcoreStats{
 				{Lcore: 1, RxPackets: 100, TxPackets: 90, Conns: 4, ConnsCreated: 10,
-					Drops: map[string]uint64{"no_service": 7, "no_conn": 3}},
+					Drops:        map[string]uint64{"no_service": 7, "no_conn": 3},
+					Methods:      map[string]admin.MethodStats{"tun": {Packets: 60, Bytes: 6000}},
+					Encapsulated: 60, FragNeededSent: 2, MaxPollGapUs: 250},
 				{Lcore: 2, RxPackets: 50, TxPackets: 50, Drops: map[string]uint64{"no_service": 1}},
 			},
 			Drops: map[string]uint64{"no_service": 8, "no_conn": 3},
@@ -127,6 +129,11 @@ func TestCollect(t *testing.T) {
 		`govs_neighbors{state="incomplete"}`:                        1,
 		`govs_config_generation`:                                    4,
 		`govs_ready`:                                                1,
+		`govs_method_packets_total{lcore="1",method="tun"}`:         60,
+		`govs_method_bytes_total{lcore="1",method="tun"}`:           6000,
+		`govs_tunnel_encapsulated_total{lcore="1"}`:                 60,
+		`govs_icmp_frag_needed_sent_total{lcore="1"}`:               2,
+		`govs_lcore_max_poll_gap_seconds{lcore="1"}`:                0.00025,
 	}
 	for k, v := range want {
 		got, ok := series[k]
@@ -136,8 +143,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, v)
 		}
 	}
-	if n := len(series); n != 45 {
-		t.Errorf("%d series, want 45", n)
+	if n := len(series); n != 53 {
+		t.Errorf("%d series, want 53", n)
 	}
 	for name, typ := range types {
 		wantCounter := strings.HasSuffix(name, "_total")
