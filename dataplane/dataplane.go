@@ -72,7 +72,11 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 		mbufs = 16383
 	}
 	socket := dpdk.LcoreSocket(dpdk.MainLcore())
-	if dp.pool, err = dpdk.NewPktMbufPool("govs_mbufs", uint32(mbufs), 256, 2048+128, socket); err != nil {
+	room := opts.MbufDataRoom
+	if room <= 0 {
+		room = 2048 + 128
+	}
+	if dp.pool, err = dpdk.NewPktMbufPool("govs_mbufs", uint32(mbufs), 256, uint16(room), socket); err != nil {
 		return nil, fmt.Errorf("mbuf pool of %d mbufs: %w (more hugepages or a smaller dataplane.mbufs)", mbufs, err)
 	}
 	for i, ps := range spec.Ports {

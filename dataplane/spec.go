@@ -57,6 +57,7 @@ type Options struct {
 	EALArgs       []string
 	ConnTableSize int // per worker lcore
 	Mbufs         int
+	MbufDataRoom  int // 0: 2048+128
 	Burst         int
 	RxDesc        int
 	TxDesc        int

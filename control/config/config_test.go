@@ -148,7 +148,7 @@ func TestErrors(t *testing.T) {
 		{"idle sleep long", []set{{"dataplane.idle_sleep_max", "1s"}}, `dataplane.idle_sleep_max: must be between 1us and 10ms, got 1s`},
 		{"idle sleep unitless", []set{{"dataplane.idle_sleep_max", 200}}, `dataplane.idle_sleep_max: must be a duration with a unit like 900s or 200us, got integer 200`},
 		{"idle sleep syntax", []set{{"dataplane.idle_sleep_max", "fast"}}, `dataplane.idle_sleep_max: "fast" is not a duration like 900s or 200us`},
-		{"dataplane unknown", []set{{"dataplane.bursts", 32}}, `dataplane.bursts: unknown key; valid keys here: burst, conn_table_size, idle_backoff, idle_sleep_max, mbufs, rx_desc, tx_desc`},
+		{"dataplane unknown", []set{{"dataplane.bursts", 32}}, `dataplane.bursts: unknown key; valid keys here: burst, conn_table_size, idle_backoff, idle_sleep_max, mbuf_data_room, mbufs, rx_desc, tx_desc`},
 
 		{"timeout short", []set{{"timeouts.tcp_close", "500ms"}}, `timeouts.tcp_close: must be between 1s and 24 days (576h), got 500ms`},
 		{"timeout long", []set{{"timeouts.udp", "600h"}}, `timeouts.udp: must be between 1s and 24 days (576h), got 600h0m0s`},
@@ -281,7 +281,7 @@ func TestDefaults(t *testing.T) {
 	if !c.EAL.InMemory || c.EAL.MemoryMB != 0 || c.EAL.NoPCI {
 		t.Errorf("eal defaults: %+v", c.EAL)
 	}
-	wantDP := Dataplane{ConnTableSize: 1 << 20, Mbufs: 16383, Burst: 32, RxDesc: 1024, TxDesc: 1024, IdleSleepMax: 200 * time.Microsecond}
+	wantDP := Dataplane{ConnTableSize: 1 << 20, Mbufs: 16383, MbufDataRoom: 2176, Burst: 32, RxDesc: 1024, TxDesc: 1024, IdleSleepMax: 200 * time.Microsecond}
 	if c.Dataplane != wantDP {
 		t.Errorf("dataplane = %+v, want %+v", c.Dataplane, wantDP)
 	}
@@ -367,7 +367,7 @@ func TestFullExample(t *testing.T) {
 	want := &Config{
 		EAL: EAL{Lcores: "0,2-3", MemoryMB: 512, FilePrefix: "govs1", HugeDir: "/dev/hugepages",
 			ExtraArgs: []string{"--log-level=8"}},
-		Dataplane: Dataplane{ConnTableSize: 65536, Mbufs: 8191, Burst: 64, RxDesc: 512, TxDesc: 2048,
+		Dataplane: Dataplane{ConnTableSize: 65536, Mbufs: 8191, MbufDataRoom: 2176, Burst: 64, RxDesc: 512, TxDesc: 2048,
 			IdleBackoff: true, IdleSleepMax: time.Millisecond},
 		Timeouts: timeouts,
 		Ports: []Port{

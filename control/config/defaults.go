@@ -9,6 +9,8 @@ const (
 	maxConnTable = 1 << 26
 	minMbufs     = 1023
 	maxMbufs     = 1 << 24
+	minDataRoom  = 128 + 128 // headroom + a minimum frame with an outer header
+	maxDataRoom  = 65535
 	maxBurst     = 256
 	minDesc      = 32
 	maxDesc      = 32768
@@ -36,6 +38,7 @@ func defaults() Config {
 		Dataplane: Dataplane{
 			ConnTableSize: 1 << 20,
 			Mbufs:         16383,
+			MbufDataRoom:  2048 + 128,
 			Burst:         32,
 			RxDesc:        1024,
 			TxDesc:        1024,

@@ -41,9 +41,12 @@ type EAL struct {
 type Dataplane struct {
 	ConnTableSize int // entries per worker lcore
 	Mbufs         int
-	Burst         int
-	RxDesc        int
-	TxDesc        int
+	// MbufDataRoom is each mbuf's buffer: 128 bytes of headroom (TUN
+	// prepends its outer header there) plus the largest frame.
+	MbufDataRoom int
+	Burst        int
+	RxDesc       int
+	TxDesc       int
 	// IdleBackoff makes idle lcores sleep (up to IdleSleepMax) instead of
 	// busy-polling, so two directors can share a small test host.
 	IdleBackoff  bool

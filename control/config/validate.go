@@ -53,6 +53,7 @@ func (c *Config) validateDataplane(p *problems) {
 	d := c.Dataplane
 	checkInt(p, "dataplane.conn_table_size", d.ConnTableSize, minConnTable, maxConnTable)
 	checkInt(p, "dataplane.mbufs", d.Mbufs, minMbufs, maxMbufs)
+	checkInt(p, "dataplane.mbuf_data_room", d.MbufDataRoom, minDataRoom, maxDataRoom)
 	checkInt(p, "dataplane.burst", d.Burst, 1, maxBurst)
 	checkInt(p, "dataplane.rx_desc", d.RxDesc, minDesc, maxDesc)
 	checkInt(p, "dataplane.tx_desc", d.TxDesc, minDesc, maxDesc)

@@ -15,6 +15,7 @@ func options(c *config.Config) dataplane.Options {
 		EALArgs:       c.EALArgs(),
 		ConnTableSize: d.ConnTableSize,
 		Mbufs:         d.Mbufs,
+		MbufDataRoom:  d.MbufDataRoom,
 		Burst:         d.Burst,
 		RxDesc:        d.RxDesc,
 		TxDesc:        d.TxDesc,
