@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,13 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 		dp.ports = append(dp.ports, pi)
 	}
 	dp.neigh = neigh.New(4096)
+	for i, ps := range spec.Ports {
+		for _, sn := range ps.Static {
+			if !dp.neigh.SetStatic(addrU32(sn.Addr), sn.MAC, i) {
+				return nil, fmt.Errorf("ports[%d] (%s).static_neighbors: neighbour table full", i, ps.Name)
+			}
+		}
+	}
 	size := opts.ConnTableSize
 	if size <= 0 {
 		size = 1 << 20
@@ -200,7 +208,7 @@ func samePorts(old, new []PortSpec) error {
 		return fmt.Errorf("ports: %d configured, %d running; changing ports needs a restart of govsd", len(new), len(old))
 	}
 	for i := range old {
-		if old[i] != new[i] {
+		if !reflect.DeepEqual(old[i], new[i]) {
 			return fmt.Errorf("ports[%d] (%s): changed; changing ports needs a restart of govsd", i, new[i].Name)
 		}
 	}

@@ -24,6 +24,13 @@ type PortSpec struct {
 	Addr    netip.Prefix // the director's own address and the connected subnet
 	Gateway netip.Addr   // optional next hop for destinations outside every subnet
 	MTU     int
+	Static  []StaticNeighbor // permanent ARP entries
+}
+
+// StaticNeighbor is a permanent neighbour entry on a port.
+type StaticNeighbor struct {
+	Addr netip.Addr
+	MAC  [6]byte
 }
 
 // DestSpec is one real server of a service.

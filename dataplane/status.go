@@ -33,13 +33,14 @@ type NeighborStatus struct {
 	MAC      [6]byte
 	Port     string
 	Resolved bool
+	Static   bool
 }
 
 // Neighbors lists the neighbour table.
 func (dp *Dataplane) Neighbors() []NeighborStatus {
 	var out []NeighborStatus
 	for _, e := range dp.neigh.Entries() {
-		ns := NeighborStatus{IP: u32Addr(e.IP), MAC: e.MAC, Resolved: e.Resolved}
+		ns := NeighborStatus{IP: u32Addr(e.IP), MAC: e.MAC, Resolved: e.Resolved, Static: e.Static}
 		if e.Port >= 0 && e.Port < len(dp.ports) {
 			ns.Port = dp.ports[e.Port].name
 		}

@@ -54,13 +54,14 @@ type PortStatus struct {
 const (
 	NeighResolved   = "resolved"
 	NeighIncomplete = "incomplete"
+	NeighPermanent  = "permanent" // configured static_neighbors
 )
 
 // Neighbor is one ARP table entry of the dataplane.
 type Neighbor struct {
 	IP    string `json:"ip"`
 	MAC   string `json:"mac"`
-	State string `json:"state"` // NeighResolved | NeighIncomplete
+	State string `json:"state"` // NeighResolved | NeighIncomplete | NeighPermanent
 	Port  string `json:"port"`
 }
 

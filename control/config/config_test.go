@@ -107,6 +107,17 @@ func parseWith(t *testing.T, sets ...set) (*Config, error) {
 	return Parse(doc)
 }
 
+func TestStaticNeighbors(t *testing.T) {
+	c, err := parseWith(t, set{"ports[0].static_neighbors", []any{map[string]any{"address": "10.0.0.5", "mac": "02:00:00:00:00:05"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.Ports[0].StaticNeighbors
+	if len(n) != 1 || n[0].Address.String() != "10.0.0.5" || n[0].MAC.String() != "02:00:00:00:00:05" {
+		t.Fatalf("static neighbours %+v", n)
+	}
+}
+
 func TestBaseIsValid(t *testing.T) {
 	if _, err := parseWith(t); err != nil {
 		t.Fatalf("base config: %v", err)
@@ -167,6 +178,11 @@ func TestErrors(t *testing.T) {
 		{"address no prefix", []set{{"ports[0].address", "10.0.0.1"}}, `ports[0].address: "10.0.0.1" is not an address/prefix like 10.0.0.1/24`},
 		{"address ipv6", []set{{"ports[0].address", "fd00::1/64"}}, `ports[0].address: "fd00::1/64" is not an address/prefix like 10.0.0.1/24`},
 		{"address missing", []set{{"ports[0].address", del}}, `ports[0].address: required: the director's IPv4 address/prefix on this port, like 10.0.0.1/24`},
+		{"static neighbor outside", []set{{"ports[0].static_neighbors", []any{map[string]any{"address": "10.9.0.5", "mac": "02:00:00:00:00:05"}}}}, `ports[0].static_neighbors[0].address: 10.9.0.5 is not inside the port's subnet 10.0.0.0/24`},
+		{"static neighbor mac", []set{{"ports[0].static_neighbors", []any{map[string]any{"address": "10.0.0.5", "mac": "02:00:00"}}}}, `ports[0].static_neighbors[0].mac: "02:00:00" is not a MAC address like 02:00:00:00:00:01`},
+		{"static neighbor no mac", []set{{"ports[0].static_neighbors", []any{map[string]any{"address": "10.0.0.5"}}}}, `ports[0].static_neighbors[0].mac: required`},
+		{"static neighbor twice", []set{{"ports[0].static_neighbors", []any{map[string]any{"address": "10.0.0.5", "mac": "02:00:00:00:00:05"}, map[string]any{"address": "10.0.0.5", "mac": "02:00:00:00:00:06"}}}}, `ports[0].static_neighbors[1].address: 10.0.0.5 is already static_neighbors[0]`},
+		{"static neighbor unknown key", []set{{"ports[0].static_neighbors", []any{map[string]any{"ip": "10.0.0.5"}}}}, `ports[0].static_neighbors[0].ip: unknown key`},
 		{"address network", []set{{"ports[0].address", "10.0.0.0/24"}}, `ports[0].address: 10.0.0.0/24 is the subnet's network address, not a host address`},
 		{"address broadcast", []set{{"ports[0].address", "10.0.0.255/24"}}, `ports[0].address: 10.0.0.255/24 is the subnet's broadcast address, not a host address`},
 		{"subnets overlap", []set{{"ports[1].address", "10.0.9.1/16"}}, `ports[1].address: subnet 10.0.0.0/16 overlaps subnet 10.0.0.0/24 of ports[0]`},

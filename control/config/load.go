@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -148,6 +149,23 @@ func decodePort(o *object, p *Port) {
 	o.prefix("address", &p.Address)
 	o.addr("gateway", &p.Gateway)
 	o.int("mtu", &p.MTU, minMTU, maxMTU)
+	path, list := o.list("static_neighbors")
+	for i, e := range list {
+		var n StaticNeighbor
+		no := newObject(o.p, idx(path, i), e)
+		no.addr("address", &n.Address)
+		var mac string
+		if no.str("mac", &mac) {
+			hw, err := net.ParseMAC(mac)
+			if err != nil || len(hw) != 6 {
+				o.p.add(join(idx(path, i), "mac"), "%q is not a MAC address like 02:00:00:00:00:01", mac)
+			} else {
+				n.MAC = hw
+			}
+		}
+		no.close()
+		p.StaticNeighbors = append(p.StaticNeighbors, n)
+	}
 	o.close()
 }
 

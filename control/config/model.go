@@ -6,6 +6,7 @@
 package config
 
 import (
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -98,6 +99,15 @@ type Port struct {
 	Address netip.Prefix // the director's address; its subnet is connected
 	Gateway netip.Addr   // optional; zero when unset
 	MTU     int
+	// StaticNeighbors are permanent ARP entries (as `ip neigh add ...
+	// nud permanent`): never asked for, never replaced by ARP.
+	StaticNeighbors []StaticNeighbor
+}
+
+// StaticNeighbor is a fixed IPv4-to-MAC mapping on a port's subnet.
+type StaticNeighbor struct {
+	Address netip.Addr
+	MAC     net.HardwareAddr
 }
 
 // DeviceName is the device without its devargs: what DPDK keys devices by.

@@ -87,6 +87,7 @@ func (c *Config) validatePorts(p *problems) {
 		c.validateDevice(p, path+".device", port)
 		c.validatePortAddress(p, path, port)
 		checkInt(p, path+".mtu", port.MTU, minMTU, maxMTU)
+		validateStaticNeighbors(p, path, port)
 
 		for j, prev := range c.Ports[:i] {
 			if port.Name != "" && port.Name == prev.Name {
@@ -100,6 +101,28 @@ func (c *Config) validatePorts(p *problems) {
 				p.add(path+".address", "subnet %v overlaps subnet %v of ports[%d]",
 					port.Address.Masked(), prev.Address.Masked(), j)
 			}
+		}
+	}
+}
+
+func validateStaticNeighbors(p *problems, path string, port Port) {
+	seen := map[netip.Addr]int{}
+	for i, n := range port.StaticNeighbors {
+		npath := idx(path+".static_neighbors", i)
+		switch {
+		case !n.Address.IsValid():
+			p.add(npath+".address", "required")
+		case port.Address.IsValid() && !port.Address.Contains(n.Address):
+			p.add(npath+".address", "%v is not inside the port's subnet %v", n.Address, port.Address.Masked())
+		case n.Address == port.Address.Addr():
+			p.add(npath+".address", "%v is the port's own address", n.Address)
+		}
+		if j, dup := seen[n.Address]; dup && n.Address.IsValid() {
+			p.add(npath+".address", "%v is already static_neighbors[%d]", n.Address, j)
+		}
+		seen[n.Address] = i
+		if n.MAC == nil {
+			p.add(npath+".mac", "required")
 		}
 	}
 }

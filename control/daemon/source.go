@@ -25,9 +25,12 @@ func (d *Daemon) Status() admin.Status {
 		})
 	}
 	for _, n := range d.dp.Neighbors() {
-		an := admin.Neighbor{IP: n.IP.String(), Port: n.Port, State: "incomplete"}
+		an := admin.Neighbor{IP: n.IP.String(), Port: n.Port, State: admin.NeighIncomplete}
 		if n.Resolved {
-			an.State = "resolved"
+			an.State = admin.NeighResolved
+			if n.Static {
+				an.State = admin.NeighPermanent
+			}
 			an.MAC = net.HardwareAddr(n.MAC[:]).String()
 		}
 		st.Neighbors = append(st.Neighbors, an)

@@ -28,7 +28,11 @@ func options(c *config.Config) dataplane.Options {
 func spec(c *config.Config) *dataplane.Spec {
 	s := &dataplane.Spec{Timeouts: timeouts(c.Timeouts)}
 	for _, p := range c.Ports {
-		s.Ports = append(s.Ports, dataplane.PortSpec{Name: p.Name, Device: p.Device, Addr: p.Address, Gateway: p.Gateway, MTU: p.MTU})
+		ps := dataplane.PortSpec{Name: p.Name, Device: p.Device, Addr: p.Address, Gateway: p.Gateway, MTU: p.MTU}
+		for _, n := range p.StaticNeighbors {
+			ps.Static = append(ps.Static, dataplane.StaticNeighbor{Addr: n.Address, MAC: [6]byte(n.MAC)})
+		}
+		s.Ports = append(s.Ports, ps)
 	}
 	for _, sv := range c.Services {
 		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler}

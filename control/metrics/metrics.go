@@ -184,7 +184,7 @@ func (c *Collector) collectStatus(ch chan<- prometheus.Metric, st admin.Status) 
 		gauge(ch, c.portUp, boolValue(p.LinkUp), p.Name)
 	}
 	// Both states always appear so a dashboard sees 0 rather than nothing.
-	states := map[string]int{admin.NeighResolved: 0, admin.NeighIncomplete: 0}
+	states := map[string]int{admin.NeighResolved: 0, admin.NeighIncomplete: 0, admin.NeighPermanent: 0}
 	for _, n := range st.Neighbors {
 		states[n.State]++
 	}

@@ -143,8 +143,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, v)
 		}
 	}
-	if n := len(series); n != 53 {
-		t.Errorf("%d series, want 53", n)
+	if n := len(series); n != 54 {
+		t.Errorf("%d series, want 54", n)
 	}
 	for name, typ := range types {
 		wantCounter := strings.HasSuffix(name, "_total")
@@ -168,7 +168,7 @@ func TestLint(t *testing.T) {
 func TestEmptySource(t *testing.T) {
 	// A daemon that has not started yet still exposes its state.
 	_, series, _ := gather(t, registry(t, fakeSource{}))
-	if len(series) != 4 {
-		t.Errorf("empty source: %v, want 2 neighbour states, generation, ready", series)
+	if len(series) != 5 {
+		t.Errorf("empty source: %v, want 3 neighbour states, generation, ready", series)
 	}
 }

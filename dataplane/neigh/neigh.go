@@ -10,8 +10,12 @@ import (
 	"sync/atomic"
 )
 
-// validBit marks a resolved MAC in the packed word (MAC in the low 48 bits).
-const validBit = uint64(1) << 63
+// validBit marks a resolved MAC in the packed word (MAC in the low 48 bits);
+// staticBit a configured one that ARP never replaces or asks for.
+const (
+	validBit  = uint64(1) << 63
+	staticBit = uint64(1) << 62
+)
 
 type entry struct {
 	ip        atomic.Uint32 // 0 = free slot; 0.0.0.0 is never a neighbour
@@ -107,9 +111,24 @@ func (t *Table) Learn(ip uint32, mac [6]byte, port int, now uint32) bool {
 	if e == nil {
 		return false
 	}
+	if e.mac.Load()&staticBit != 0 {
+		return true
+	}
 	e.port.Store(uint32(port))
 	e.mac.Store(validBit | pack(mac))
 	e.confirmed.Store(now)
+	return true
+}
+
+// SetStatic records a permanent entry (configuration, not ARP). It returns
+// false only when the table is full.
+func (t *Table) SetStatic(ip uint32, mac [6]byte, port int) bool {
+	e := t.slot(ip, port)
+	if e == nil {
+		return false
+	}
+	e.port.Store(uint32(port))
+	e.mac.Store(validBit | staticBit | pack(mac))
 	return true
 }
 
@@ -117,7 +136,7 @@ func (t *Table) Learn(ip uint32, mac [6]byte, port int, now uint32) bool {
 // gratuitous ARP or a request from a known host tells us, without letting
 // arbitrary senders fill the table.
 func (t *Table) Update(ip uint32, mac [6]byte, now uint32) {
-	if e := t.find(ip); e != nil {
+	if e := t.find(ip); e != nil && e.mac.Load()&staticBit == 0 {
 		e.mac.Store(validBit | pack(mac))
 		e.confirmed.Store(now)
 	}
@@ -139,7 +158,11 @@ func (t *Table) ShouldRequest(ip uint32, port int, now, retry, refresh uint32) b
 		return false
 	}
 	last := e.requested.Load()
-	if e.mac.Load()&validBit != 0 {
+	w := e.mac.Load()
+	if w&staticBit != 0 {
+		return false
+	}
+	if w&validBit != 0 {
 		if int32(now-e.confirmed.Load()) < int32(refresh) {
 			return false
 		}
@@ -156,6 +179,7 @@ type Entry struct {
 	MAC      [6]byte
 	Port     int
 	Resolved bool
+	Static   bool
 }
 
 // Entries lists the table (not on the hot path).
@@ -168,7 +192,7 @@ func (t *Table) Entries() []Entry {
 			continue
 		}
 		w := e.mac.Load()
-		out = append(out, Entry{IP: ip, MAC: unpack(w), Port: int(e.port.Load()), Resolved: w&validBit != 0})
+		out = append(out, Entry{IP: ip, MAC: unpack(w), Port: int(e.port.Load()), Resolved: w&validBit != 0, Static: w&staticBit != 0})
 	}
 	return out
 }

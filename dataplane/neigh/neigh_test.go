@@ -59,6 +59,25 @@ func TestShouldRequestRateLimits(t *testing.T) {
 	}
 }
 
+func TestStaticEntriesStay(t *testing.T) {
+	tb := New(16)
+	mac := [6]byte{2, 0, 0, 0, 0, 9}
+	if !tb.SetStatic(0x0a000009, mac, 1) {
+		t.Fatal("SetStatic failed")
+	}
+	tb.Learn(0x0a000009, [6]byte{6}, 0, 5)
+	tb.Update(0x0a000009, [6]byte{7}, 6)
+	if got, ok := tb.Lookup(0x0a000009); !ok || got != mac {
+		t.Fatalf("static entry replaced by ARP: %v", got)
+	}
+	if tb.ShouldRequest(0x0a000009, 1, 1<<30, 1000, 30000) {
+		t.Fatal("ARP request due for a static entry")
+	}
+	if e := tb.Entries(); len(e) != 1 || !e[0].Static || e[0].Port != 1 {
+		t.Fatalf("entries %+v", e)
+	}
+}
+
 func TestFullTable(t *testing.T) {
 	tb := New(1) // 64 slots
 	n := 0
