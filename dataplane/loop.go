@@ -6,6 +6,8 @@ import (
 	"time"
 
 	dpdk "github.com/govs-project/govs/cgo"
+	"github.com/govs-project/govs/dataplane/conntrack"
+	"github.com/govs-project/govs/dataplane/packet"
 )
 
 const maxBurst = 256
@@ -30,6 +32,11 @@ type lcoreLoop struct {
 	stash   []*dpdk.Mbuf   // mbufs for frames we originate
 	nStash  int
 	pending *dpdk.Mbuf // the mbuf handed out by the last alloc
+
+	// burst scratch for the batched lookups (see handle)
+	pend              [maxBurst]pendingPkt
+	keysIn, keysOut   [maxBurst]conntrack.Key
+	connsIn, connsOut [maxBurst]*conntrack.Conn
 
 	idleSpins int
 	sleep     time.Duration
@@ -120,33 +127,91 @@ func (l *lcoreLoop) flushPort(port int) {
 	l.tx[port] = q[:0]
 }
 
-// handle runs the worker on each received mbuf and sorts the results.
+// pendingPkt is a packet of the burst waiting for its connection lookup.
+type pendingPkt struct {
+	m      *dpdk.Mbuf
+	off, n int
+	p      packet.Parsed
+	key    conntrack.Key
+	out    bool // reply direction
+}
+
+// handle runs the worker over a burst in three passes: classify every
+// packet, look up the connections of all of them in two batched calls (so
+// the table's cache misses overlap), then finish each in arrival order.
 func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 	w := l.w
+	nIn, nOut, nPend := 0, 0, 0
 	for _, m := range ms {
 		in := inPort
 		if in < 0 { // from the inbox: the mbuf remembers its port
 			in = l.dp.portIndex(m.Port())
 		}
-		var v verdict
 		off, n := int(m.DataOff()), int(m.DataLen())
+		var v verdict
 		if m.NbSegs() != 1 {
 			v = w.dropped(DropMultiSeg)
 		} else {
-			v = w.process(m.Buf()[:off+n], off, in)
+			v = w.classify(m.Buf()[:off+n], off, in)
 		}
 		switch v {
-		case vForward:
-			if w.outOff != off || w.outLen != n {
-				m.SetDataOff(uint16(w.outOff))
-				m.SetLen(uint16(w.outLen))
+		case vLookupIn, vLookupOut:
+			pp := &l.pend[nPend]
+			nPend++
+			pp.m, pp.off, pp.n, pp.p, pp.key, pp.out = m, off, n, w.p, w.key, v == vLookupOut
+			if pp.out {
+				l.keysOut[nOut] = w.key
+				nOut++
+			} else {
+				l.keysIn[nIn] = w.key
+				nIn++
 			}
-			l.queueTx(w.outPort, m)
-		case vRedirect:
-			l.redir[w.owner] = append(l.redir[w.owner], m)
 		default:
-			l.free = append(l.free, m)
+			l.dispose(m, v, off, n)
 		}
+	}
+	if nPend == 0 {
+		return
+	}
+	if nIn > 0 {
+		w.conns.LookupInBatch(l.keysIn[:nIn], l.connsIn[:nIn])
+	}
+	if nOut > 0 {
+		w.conns.LookupOutBatch(l.keysOut[:nOut], l.connsOut[:nOut])
+	}
+	iIn, iOut := 0, 0
+	for i := 0; i < nPend; i++ {
+		pp := &l.pend[i]
+		w.p, w.key = pp.p, pp.key
+		buf := pp.m.Buf()[:pp.off+pp.n]
+		var v verdict
+		if pp.out {
+			v = w.finishOut(buf[pp.off:], l.connsOut[iOut])
+			w.outOff, w.outLen = pp.off, pp.n
+			iOut++
+		} else {
+			w.outOff, w.outLen = pp.off, pp.n
+			v = w.finishIn(buf, pp.off, l.connsIn[iIn])
+			iIn++
+		}
+		l.dispose(pp.m, v, pp.off, pp.n)
+	}
+}
+
+// dispose queues m according to the worker's verdict.
+func (l *lcoreLoop) dispose(m *dpdk.Mbuf, v verdict, off, n int) {
+	w := l.w
+	switch v {
+	case vForward:
+		if w.outOff != off || w.outLen != n {
+			m.SetDataOff(uint16(w.outOff))
+			m.SetLen(uint16(w.outLen))
+		}
+		l.queueTx(w.outPort, m)
+	case vRedirect:
+		l.redir[w.owner] = append(l.redir[w.owner], m)
+	default:
+		l.free = append(l.free, m)
 	}
 }
 

@@ -22,6 +22,11 @@ const (
 	vForward                 // transmit on w.outPort
 	vConsumed                // handled (e.g. an ARP reply we learned from); free it
 	vRedirect                // hand it to lcore w.owner, which owns the flow
+
+	// Internal to the worker: classify stopped before the connection
+	// lookup (key in w.key), so that a burst can batch its lookups.
+	vLookupIn  // client->VIP packet of TCP/UDP
+	vLookupOut // possible reply of a NAT connection
 )
 
 const (
@@ -54,6 +59,7 @@ type worker struct {
 	arp      packet.ARP
 	schedIn  sched.Input
 	expireFn func(*conntrack.Conn)
+	key      conntrack.Key // the lookup classify left to do
 
 	// outputs of process
 	outPort int
@@ -92,7 +98,25 @@ func (w *worker) dropped(d Drop) verdict {
 // process classifies the frame buf[off:] received on port inPort and
 // rewrites it in place. buf[:off] is headroom, which encapsulation may use:
 // on vForward the frame to send is buf[w.outOff : w.outOff+w.outLen].
+// The poll loop does the same in three passes over a burst (classify, one
+// batched connection lookup, finish) so that table misses overlap.
 func (w *worker) process(buf []byte, off int, inPort int) verdict {
+	switch v := w.classify(buf, off, inPort); v {
+	case vLookupIn:
+		c, _ := w.conns.LookupIn(w.key)
+		return w.finishIn(buf, off, c)
+	case vLookupOut:
+		c, _ := w.conns.LookupOut(w.key)
+		return w.finishOut(buf[off:], c)
+	default:
+		return v
+	}
+}
+
+// classify parses the frame and handles everything that needs no
+// connection lookup; for the rest it returns vLookupIn or vLookupOut with
+// the key in w.key and the parse in w.p.
+func (w *worker) classify(buf []byte, off int, inPort int) verdict {
 	if off < 0 || off > len(buf) {
 		return w.dropped(DropTruncated)
 	}
@@ -143,21 +167,8 @@ func (w *worker) toVIP(buf []byte, off int, inPort int) verdict {
 		if w.redirect(p.Src, p.SrcPort) {
 			return vRedirect
 		}
-		k := conntrack.Key{SrcIP: p.Src, DstIP: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
-		c, ok := w.conns.LookupIn(k)
-		if !ok {
-			var d Drop
-			if c, d = w.newConn(); c == nil {
-				return w.dropped(d)
-			}
-		}
-		switch Method(c.Method) {
-		case MethodDR:
-			return w.drIn(frame, c, true)
-		case MethodTUN:
-			return w.tunIn(buf, off, c, true)
-		}
-		return w.natIn(frame, c)
+		w.key = conntrack.Key{SrcIP: p.Src, DstIP: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
+		return vLookupIn
 	case packet.ProtoICMP:
 		if p.ICMPType == 8 {
 			return w.echoReply(frame, inPort)
@@ -197,18 +208,44 @@ func (w *worker) transit(frame []byte) verdict {
 		if w.redirect(p.Dst, p.DstPort) {
 			return vRedirect
 		}
-		k := conntrack.Key{SrcIP: p.Src, DstIP: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
-		c, ok := w.conns.LookupOut(k)
-		if !ok {
-			return w.dropped(DropNotLocal)
-		}
-		return w.natOut(frame, c)
+		w.key = conntrack.Key{SrcIP: p.Src, DstIP: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
+		return vLookupOut
 	case packet.ProtoICMP:
 		if packet.IsICMPError(p.ICMPType) {
 			return w.icmpErrorFromServer(frame)
 		}
 	}
 	return w.dropped(DropNotLocal)
+}
+
+// finishIn forwards a client->VIP packet (parse in w.p, key in w.key) of
+// connection c, creating the connection when c is nil.
+func (w *worker) finishIn(buf []byte, off int, c *conntrack.Conn) verdict {
+	if c == nil {
+		// An earlier packet of the same burst may have created it since
+		// the batched lookup.
+		if c, _ = w.conns.LookupIn(w.key); c == nil {
+			var d Drop
+			if c, d = w.newConn(); c == nil {
+				return w.dropped(d)
+			}
+		}
+	}
+	switch Method(c.Method) {
+	case MethodDR:
+		return w.drIn(buf[off:], c, true)
+	case MethodTUN:
+		return w.tunIn(buf, off, c, true)
+	}
+	return w.natIn(buf[off:], c)
+}
+
+// finishOut forwards a reply of NAT connection c (nil: not a reply).
+func (w *worker) finishOut(frame []byte, c *conntrack.Conn) verdict {
+	if c == nil {
+		return w.dropped(DropNotLocal)
+	}
+	return w.natOut(frame, c)
 }
 
 // newConn schedules a new connection for the packet in w.p.
