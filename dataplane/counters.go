@@ -2,9 +2,11 @@ package dataplane
 
 import "sync/atomic"
 
-// Counters are written by one lcore only and read by the control plane. The
-// writer does a plain load and an atomic store (no locked instruction); the
-// readers use atomic loads.
+// Counters are written by one lcore only and read by the control plane.
+// The writer uses plain loads and stores: on amd64 an aligned 8-byte store
+// is atomic, while sync/atomic's Store is an implicitly locked XCHG that cost
+// ~10 % of the per-packet time with six counters per packet. Readers use
+// atomic loads, so they see whole values, possibly a few packets old.
 
 // trafficCounters are per service or per real server.
 type trafficCounters struct {
@@ -33,8 +35,8 @@ type lcoreCounters struct {
 	rs                                  [MaxRealServers]trafficCounters
 }
 
-func add(p *uint64, n uint64) { atomic.StoreUint64(p, *p+n) }
-func sub(p *uint64, n uint64) { atomic.StoreUint64(p, *p-n) }
+func add(p *uint64, n uint64) { *p += n }
+func sub(p *uint64, n uint64) { *p -= n }
 func load(p *uint64) uint64   { return atomic.LoadUint64(p) }
 
 // TrafficStats is a summed read-out of trafficCounters.
