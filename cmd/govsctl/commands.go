@@ -23,6 +23,7 @@ var commands = []command{
 	{"status", "daemon state, ports and neighbours", show("/v1/status", statusText)},
 	{"lcores", "per-lcore counters and drop reasons", show("/v1/stats", lcoresText)},
 	{"reload", "re-read and apply the configuration file", reload},
+	{"realserver", "set up this host as a DR/TUN real server: setup, teardown, status", realserverCmd},
 }
 
 func lookup(name string) *command {

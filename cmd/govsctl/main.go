@@ -27,11 +27,12 @@ type env struct {
 	socket string
 	json   bool
 	stdout io.Writer
+	stderr io.Writer
 }
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout}
+	e := &env{stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("govsctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sock := defaultSocket
@@ -78,9 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintln(w, "usage: govsctl [-s SOCKET] [-json] [COMMAND]")
+	fmt.Fprintln(w, "       govsctl realserver setup|teardown|status [-mode dr|tun] [-vip VIP]... (-h for more)")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\noptions:")
 	fs.SetOutput(w)

@@ -124,3 +124,29 @@ func TestFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestRealserverCLI(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // in stdout or stderr
+	}{
+		{[]string{"realserver"}, 2, "realserver needs a verb"},
+		{[]string{"realserver", "frob"}, 2, "unknown realserver verb \"frob\""},
+		{[]string{"realserver", "setup", "--vip", "10.0.0.100"}, 2, "setup needs --mode dr or --mode tun"},
+		{[]string{"realserver", "setup", "--mode", "nat", "--vip", "10.0.0.100"}, 2, "unknown mode \"nat\""},
+		{[]string{"realserver", "setup", "--mode", "dr"}, 2, "setup needs at least one --vip"},
+		{[]string{"realserver", "setup", "--mode", "dr", "--vip", "10.0.0.300"}, 2, "VIP \"10.0.0.300\" is not an IPv4 address"},
+		{[]string{"realserver", "setup", "--mode", "tun", "--decap", "ebpf", "--vip", "10.0.0.1"}, 2, "unknown decapsulator \"ebpf\""},
+		{[]string{"realserver", "status", "--state-dir", dir}, 0, "dr: not set up"},
+		{[]string{"-json", "realserver", "status", "--state-dir", dir}, 0, "\"set_up\": false"},
+		{[]string{"realserver", "teardown", "--state-dir", dir}, 0, "realserver dr: nothing to tear down"},
+		{[]string{"realserver", "setup", "-h"}, 0, "-vip address"},
+	} {
+		code, out, errOut := runCtl(tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.out) {
+			t.Errorf("govsctl %q: exit %d\n%s%s\nwant exit %d and %q", tc.args, code, out, errOut, tc.code, tc.out)
+		}
+	}
+}
