@@ -3,4 +3,14 @@
 // send real HTTP, TCP and UDP traffic through it between network namespaces
 // built with internal/netlab. They need root and hugepages (scripts/deps.sh
 // sets both up); off CI they skip without them, on CI (CI=true) they fail.
+//
+// Each forwarding method has one shared setup (a lab and one govsd), built
+// by the first test that needs it and torn down when a test of another
+// method needs its own, or at the end (lab_test.go):
+//
+//   - NAT (nat_*_test.go): client -> WAN port, LAN port -> real servers.
+//   - DR and TUN (dr_test.go, tun_test.go, bodies in dsr_test.go): one
+//     segment; real servers set up by "govsctl realserver setup".
+//
+// Test files sort so that each method's tests run together (dr, nat, tun).
 package e2e

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,3 +170,38 @@ func tail(s string, n int) string {
 
 // stop sends SIGTERM to govsd's process group (SIGKILL after a grace time).
 func (g *govsd) stop() error { return g.proc.Stop(10 * time.Second) }
+
+// counters returns every number in govsd's stats and status replies by
+// path, with list elements summed: "stats.drops.no_conn",
+// "stats.lcores.tx_packets", "status.ports.tx_packets". Tests use it for
+// counters they find by name pattern rather than by a field of admin.Stats.
+func (g *govsd) counters() (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, ep := range []struct{ name, path string }{{"stats", "/v1/stats"}, {"status", "/v1/status"}} {
+		body, err := g.admin.Do(http.MethodGet, ep.path)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", ep.path, err)
+		}
+		flattenNumbers(ep.name, v, out)
+	}
+	return out, nil
+}
+
+func flattenNumbers(path string, v any, out map[string]float64) {
+	switch v := v.(type) {
+	case float64:
+		out[path] += v
+	case map[string]any:
+		for k, e := range v {
+			flattenNumbers(path+"."+k, e, out)
+		}
+	case []any:
+		for _, e := range v {
+			flattenNumbers(path, e, out)
+		}
+	}
+}

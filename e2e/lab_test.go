@@ -12,59 +12,212 @@ import (
 	"github.com/govs-project/govs/internal/netlab"
 )
 
-// natEnv is the shared NAT setup: the namespaces of netlab.NATLab, one
-// govsd running baseConf, and the client namespace holding its WAN tap.
-type natEnv struct {
-	dir  string
-	lab  *netlab.NATLab
-	d    *govsd
-	base govsdConf
+// labEnv is what every shared setup has: a temporary directory, the
+// namespaces of its lab, and one govsd running base. The NAT, DR and TUN
+// setups embed it.
+type labEnv struct {
+	kind  string // "NAT", "DR", "TUN": names the setup in messages
+	dir   string
+	hosts *netlab.Hosts
+	d     *govsd
+	base  govsdConf
+	// describe, if set, adds setup-specific state to failure reports.
+	describe func() string
 }
 
-var (
-	sharedOnce sync.Once
-	sharedMu   sync.Mutex
-	shared     *natEnv
-	sharedErr  error
-	reportOnce sync.Once
-)
+// sharedEnv is a setup that tests share; acquire builds it.
+type sharedEnv interface {
+	common() *labEnv
+	close() error
+}
 
-// natLab returns the shared NAT setup, building it on first use. It is torn
-// down by TestMain. When t fails, the daemon's state is logged.
-func natLab(t *testing.T) *natEnv {
+func (e *labEnv) common() *labEnv { return e }
+
+// Only one shared setup runs at a time: a test of another kind tears the
+// current one down first, so the 2-core machine never runs two polling
+// directors for long, and the DR, NAT and TUN tests each get a quiet one.
+var shared struct {
+	sync.Mutex
+	env      sharedEnv        // built last and still running, or nil
+	failed   map[string]error // setups that could not be built: not retried
+	reported map[string]bool  // their full report was shown once
+	// teardownErrs are problems found while tearing down a setup between
+	// tests (govsd not exiting cleanly, taps left behind); TestMain fails
+	// the run with them.
+	teardownErrs []error
+}
+
+// acquire returns the shared setup of this kind, building it with start
+// on first use (after tearing down a setup of another kind). When t fails,
+// the daemon's state is logged.
+func acquire(t *testing.T, kind string, start func() (sharedEnv, error)) sharedEnv {
 	t.Helper()
 	requireEnv(t)
-	sharedOnce.Do(func() {
-		env, err := startNATEnv()
-		sharedMu.Lock()
-		shared, sharedErr = env, err
-		sharedMu.Unlock()
-	})
-	if sharedErr != nil {
-		// The full dump is long: show it once, then refer to it.
-		first := false
-		reportOnce.Do(func() { first = true })
-		if first {
-			t.Fatalf("NAT lab setup: %v", sharedErr)
-		}
-		t.Fatalf("NAT lab setup failed (details in the first failing test): %.200v", sharedErr)
+	shared.Lock()
+	if shared.failed == nil {
+		shared.failed, shared.reported = map[string]error{}, map[string]bool{}
 	}
-	if err := shared.d.exited(); err != nil {
-		t.Fatalf("shared govsd is gone: %v\n%s", err, tail(shared.d.proc.Output(), 8<<10))
+	if shared.env != nil && shared.env.common().kind != kind {
+		closeShared()
+	}
+	if shared.env == nil && shared.failed[kind] == nil {
+		env, err := start()
+		if err != nil {
+			shared.failed[kind] = err
+		} else {
+			shared.env = env
+		}
+	}
+	err := shared.failed[kind]
+	first := err != nil && !shared.reported[kind]
+	if first {
+		shared.reported[kind] = true
+	}
+	env := shared.env
+	shared.Unlock()
+	if err != nil {
+		// The full dump is long: show it once, then refer to it.
+		if first {
+			t.Fatalf("%s lab setup: %v", kind, err)
+		}
+		t.Fatalf("%s lab setup failed (details in the first failing test): %.300v", kind, err)
+	}
+	e := env.common()
+	if err := e.d.exited(); err != nil {
+		t.Fatalf("shared %s govsd is gone: %v\n%s", kind, err, tail(e.d.proc.Output(), 8<<10))
 	}
 	t.Cleanup(func() {
-		if out := shared.d.proc.Output(); strings.Contains(out, "panic") {
+		if out := e.d.proc.Output(); strings.Contains(out, "panic") {
 			t.Errorf("govsd logged a panic:\n%s", tail(out, 8<<10))
 		}
 		if t.Failed() {
-			t.Logf("govsd state at failure:\n%s\n%s", shared.d.dump(), shared.lab.Describe())
+			t.Logf("%s setup state at failure:\n%s", kind, e.report())
 		}
 	})
-	return shared
+	return env
+}
+
+// closeShared tears down the current setup; shared must be locked.
+func closeShared() {
+	if shared.env == nil {
+		return
+	}
+	if err := shared.env.close(); err != nil {
+		shared.teardownErrs = append(shared.teardownErrs, fmt.Errorf("%s lab: %w", shared.env.common().kind, err))
+	}
+	shared.env = nil
+}
+
+// teardownShared closes the current setup and returns every teardown
+// problem of the run.
+func teardownShared() error {
+	shared.Lock()
+	defer shared.Unlock()
+	closeShared()
+	return errors.Join(shared.teardownErrs...)
+}
+
+// report describes the daemon and the lab for a failure message.
+func (e *labEnv) report() string {
+	var b strings.Builder
+	if e.d != nil {
+		b.WriteString(e.d.dump())
+		b.WriteString("\n")
+	}
+	if e.hosts != nil {
+		b.WriteString(e.hosts.Describe())
+	}
+	if e.describe != nil {
+		b.WriteString(e.describe())
+	}
+	return b.String()
+}
+
+// startDaemon starts govsd on e.base, plugs its taps into the lab with
+// attach, waits until it is ready with every neighbour resolved, and makes
+// a first request with first: it also teaches the director and the client
+// each other's MAC (TCP retransmits the SYN if the first is lost). Errors
+// carry the daemon's state.
+func (e *labEnv) startDaemon(attach func() error, neighbours []string, first func() error) error {
+	var err error
+	if e.d, err = startGovsd(e.dir, "govsd.yaml", e.base.YAML(), e.base.Socket); err != nil {
+		return err
+	}
+	fail := func(what string, err error) error {
+		return fmt.Errorf("%s: %v\n%s", what, err, e.report())
+	}
+	// EAL start-up with hugepages can take a while on a small VM.
+	if err := e.d.waitTaps(30*time.Second, e.base.taps()...); err != nil {
+		return fail("waiting for govsd's ports", err)
+	}
+	if err := attach(); err != nil {
+		return fail("moving the taps into the lab", err)
+	}
+	if _, err := e.d.waitReady(20*time.Second, neighbours...); err != nil {
+		return fail("waiting for readiness", err)
+	}
+	if err := first(); err != nil {
+		return fail("first request through the VIP", err)
+	}
+	return nil
+}
+
+// close stops govsd and removes the namespaces and the temporary
+// directory. It reports a govsd that did not exit 0 on SIGTERM, taps that
+// outlived it, and what the lab's Close reports.
+func (e *labEnv) close() error {
+	var errs []error
+	if e.d != nil {
+		if err := e.d.stop(); err != nil {
+			errs = append(errs, fmt.Errorf("govsd did not stop cleanly on SIGTERM: %v\n%s", err, tail(e.d.proc.Output(), 4<<10)))
+		}
+	}
+	if e.hosts != nil {
+		for _, ns := range e.hosts.Namespaces() {
+			out, _ := ns.IP("-br", "link")
+			for _, tap := range e.base.taps() {
+				if strings.Contains(out, tap) {
+					errs = append(errs, fmt.Errorf("tap %s still in netns %s after govsd stopped:\n%s", tap, ns.Name, out))
+				}
+			}
+		}
+		errs = append(errs, e.hosts.Close())
+	}
+	if e.dir != "" {
+		os.RemoveAll(e.dir)
+	}
+	return errors.Join(errs...)
+}
+
+// restoreBase puts the base configuration back after a test changed it.
+func (e *labEnv) restoreBase(t *testing.T) {
+	t.Helper()
+	if _, err := e.d.reload(e.base.YAML(), 10*time.Second); err != nil {
+		t.Errorf("restoring the base configuration: %v", err)
+	}
+}
+
+// natEnv is the shared NAT setup: the namespaces of netlab.NATLab, one
+// govsd running baseConf, and the client namespace holding its WAN tap.
+type natEnv struct {
+	labEnv
+	lab *netlab.NATLab
+}
+
+// natLab returns the shared NAT setup, building it on first use.
+func natLab(t *testing.T) *natEnv {
+	t.Helper()
+	return acquire(t, "NAT", func() (sharedEnv, error) {
+		env, err := startNATEnv()
+		if err != nil {
+			return nil, err
+		}
+		return env, nil
+	}).(*natEnv)
 }
 
 func startNATEnv() (env *natEnv, err error) {
-	env = &natEnv{}
+	env = &natEnv{labEnv: labEnv{kind: "NAT"}}
 	defer func() {
 		if err != nil {
 			env.close()
@@ -92,70 +245,14 @@ func startNATEnv() (env *natEnv, err error) {
 	if err != nil {
 		return
 	}
-	if env.d, err = startGovsd(env.dir, "govsd.yaml", env.base.YAML(), env.base.Socket); err != nil {
-		return
-	}
-	fail := func(what string, e error) error {
-		return fmt.Errorf("%s: %v\n%s\n%s", what, e, env.d.dump(), env.lab.Describe())
-	}
-	// EAL start-up with hugepages can take a while on a small VM.
-	if err = env.d.waitTaps(30*time.Second, env.base.WAN, env.base.LAN); err != nil {
-		return env, fail("waiting for govsd's ports", err)
-	}
-	if err = env.lab.AttachPorts(env.base.WAN, env.base.LAN, 5*time.Second); err != nil {
-		return env, fail("moving the taps into the lab", err)
-	}
-	if _, err = env.d.waitReady(20*time.Second, serverIPs...); err != nil {
-		return env, fail("waiting for readiness", err)
-	}
-	// The first connection also teaches govsd the client's MAC (and the
-	// client the VIP's); TCP retransmits the SYN if the first is lost.
-	if _, err = netlab.HTTPGetNewConn(env.lab.Client, "http://"+vip+"/", 10*time.Second); err != nil {
-		return env, fail("first HTTP request through the VIP", err)
-	}
-	return env, nil
-}
-
-// close stops govsd and removes the namespaces and the temporary
-// directory. It reports a govsd that did not exit 0 on SIGTERM, or whose
-// taps outlived it.
-func (env *natEnv) close() error {
-	var errs []error
-	if env.d != nil {
-		if err := env.d.stop(); err != nil {
-			errs = append(errs, fmt.Errorf("govsd did not stop cleanly on SIGTERM: %v\n%s", err, tail(env.d.proc.Output(), 4<<10)))
-		}
-	}
-	if env.lab != nil {
-		for _, ns := range []*netlab.NS{env.lab.Client, env.lab.Switch.NS} {
-			if out, _ := ns.IP("-br", "link"); strings.Contains(out, tag) {
-				errs = append(errs, fmt.Errorf("tap still in netns %s after govsd stopped:\n%s", ns.Name, out))
-			}
-		}
-		errs = append(errs, env.lab.Close())
-	}
-	if env.dir != "" {
-		os.RemoveAll(env.dir)
-	}
-	return errors.Join(errs...)
-}
-
-// teardownShared closes the shared setup if it was built.
-func teardownShared() error {
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if shared == nil {
-		return nil
-	}
-	err := shared.close()
-	shared = nil
-	return err
-}
-
-// restoreBase puts the base configuration back after a test changed it.
-func (env *natEnv) restoreBase(t *testing.T) {
-	t.Helper()
-	if _, err := env.d.reload(env.base.YAML(), 10*time.Second); err != nil {
-		t.Errorf("restoring the base configuration: %v", err)
-	}
+	env.hosts = &env.lab.Hosts
+	wan, lan := env.base.Ports[0].Iface, env.base.Ports[1].Iface
+	err = env.startDaemon(
+		func() error { return env.lab.AttachPorts(wan, lan, 5*time.Second) },
+		serverIPs,
+		func() error {
+			_, err := netlab.HTTPGetNewConn(env.lab.Client, "http://"+vip+"/", 10*time.Second)
+			return err
+		})
+	return
 }

@@ -27,7 +27,7 @@ func TestNATBadConfigRejected(t *testing.T) {
 		requireEnv(t)
 		dir := t.TempDir()
 		conf := baseConf(tag, dir)
-		conf.FilePrefix, conf.WAN, conf.LAN = tag+"b", tag+"x", tag+"y"
+		conf.FilePrefix, conf.Ports[0].Iface, conf.Ports[1].Iface = tag+"b", tag+"x", tag+"y"
 		conf.Socket = dir + "/bad.sock"
 		g, err := startGovsd(dir, "bad.yaml", withBadWeight(conf).YAML(), conf.Socket)
 		if err != nil {
@@ -44,7 +44,7 @@ func TestNATBadConfigRejected(t *testing.T) {
 		if !strings.Contains(out, badField) {
 			t.Errorf("govsd's output does not name %s:\n%s", badField, out)
 		}
-		for _, name := range []string{conf.WAN, conf.LAN} {
+		for _, name := range conf.taps() {
 			if netlab.LinkExists(name) {
 				t.Errorf("tap %s left behind after a refused start", name)
 			}

@@ -70,7 +70,7 @@ func TestNATCountersMatchClients(t *testing.T) {
 	}
 
 	// govsctl reads the same numbers.
-	out := govsctl(t, env, "-json", "stats")
+	out := govsctl(t, env.d, "-json", "stats")
 	var svcs []admin.Service
 	if err := json.Unmarshal([]byte(out), &svcs); err != nil {
 		t.Fatalf("govsctl -json stats: %v\n%s", err, out)
@@ -87,7 +87,7 @@ func TestNATCountersMatchClients(t *testing.T) {
 	if !found {
 		t.Errorf("govsctl -json stats lacks the service on port %d:\n%s", port, out)
 	}
-	table := govsctl(t, env, "stats")
+	table := govsctl(t, env.d, "stats")
 	for _, want := range append([]string{fmt.Sprintf("%s:%d", vip, port)}, rsAddrs(rsHTTPPort)...) {
 		if !strings.Contains(table, want) {
 			t.Errorf("govsctl stats lacks %q:\n%s", want, table)
@@ -126,12 +126,12 @@ func rsAddrs(port int) []string {
 	return out
 }
 
-// govsctl runs the built govsctl against the shared daemon.
-func govsctl(t *testing.T, env *natEnv, args ...string) string {
+// govsctl runs the built govsctl against the daemon d.
+func govsctl(t *testing.T, d *govsd, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin("govsctl"), append([]string{"-s", env.base.Socket}, args...)...)
+	cmd := exec.CommandContext(ctx, bin("govsctl"), append([]string{"-s", d.admin.Socket()}, args...)...)
 	out, err := cmd.Output()
 	if err != nil {
 		stderr := ""

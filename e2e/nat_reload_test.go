@@ -17,23 +17,11 @@ import (
 func TestNATLongLivedSurvivesReload(t *testing.T) {
 	env := natLab(t)
 	echoAddr := fmt.Sprintf("%s:%d", vip, rsEchoPort)
-	lc, err := netlab.DialLine(env.lab.Client, echoAddr, 5*time.Second)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", echoAddr, err)
-	}
-	defer lc.Close()
-	first := exchange(t, lc, "before-1")
-	server, _, _ := strings.Cut(first, ":")
-	if got := exchange(t, lc, "before-2"); got != server+":before-2" {
-		t.Fatalf("second line answered %q, want from %s", got, server)
-	}
+	s := openLineSession(t, env.lab.Client, echoAddr)
+	s.say("before")
 
 	conf := env.base.clone()
-	for i := range conf.Services {
-		if conf.Services[i].Name == "web" {
-			conf.Services[i].RS = allServers(rsHTTPPort, 3, 2, 1)
-		}
-	}
+	conf.service("web").RS = allServers(rsHTTPPort, 3, 2, 1)
 	conf.Services = append(conf.Services, svcConf{Name: "extra", Proto: "tcp", Port: 8443, Sched: "rr", RS: allServers(rsHTTPPort, 1)})
 	before, err := env.d.generation()
 	if err != nil {
@@ -47,10 +35,7 @@ func TestNATLongLivedSurvivesReload(t *testing.T) {
 	t.Logf("generation %d -> %d", before, gen)
 
 	for i := range 3 {
-		line := fmt.Sprintf("after-%d", i)
-		if got := exchange(t, lc, line); got != server+":"+line {
-			t.Fatalf("after reload the old connection answered %q, want %s:%s", got, server, line)
-		}
+		s.say(fmt.Sprintf("after-%d", i))
 	}
 
 	svcs, err := env.d.admin.Services()
@@ -73,14 +58,4 @@ func TestNATLongLivedSurvivesReload(t *testing.T) {
 	if got := exchange(t, lc2, "new"); !strings.HasSuffix(got, ":new") {
 		t.Errorf("new echo connection answered %q", got)
 	}
-}
-
-// exchange sends one line and fails t unless a reply comes in time.
-func exchange(t *testing.T, lc *netlab.LineConn, line string) string {
-	t.Helper()
-	got, err := lc.Exchange(line, 5*time.Second)
-	if err != nil {
-		t.Fatalf("line %q: %v", line, err)
-	}
-	return got
 }

@@ -89,3 +89,37 @@ func UDPRequest(ns *NS, addr, payload string, timeout time.Duration) (reply stri
 	}
 	return string(buf[:n]), netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port()), nil
 }
+
+// UploadTCP sends n bytes to addr over a new TCP connection from inside ns,
+// shuts down its sending side and returns the reply line (see
+// ServeTCPSink) without its newline. timeout bounds the whole exchange.
+func UploadTCP(ns *NS, addr string, n int64, timeout time.Duration) (reply string, err error) {
+	deadline := time.Now().Add(timeout)
+	c, err := ns.Dial("tcp", addr, timeout)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(deadline)
+	chunk := make([]byte, 64<<10)
+	for i := range chunk {
+		chunk[i] = byte(i)
+	}
+	var sent int64
+	for sent < n {
+		k := min(int64(len(chunk)), n-sent)
+		w, err := c.Write(chunk[:k])
+		sent += int64(w)
+		if err != nil {
+			return "", fmt.Errorf("upload to %s: %d of %d bytes sent: %w", addr, sent, n, err)
+		}
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return line, fmt.Errorf("upload to %s: all %d bytes sent, reading the reply: %w", addr, n, err)
+	}
+	return strings.TrimSuffix(line, "\n"), nil
+}

@@ -1,12 +1,6 @@
 package netlab
 
-import (
-	"errors"
-	"fmt"
-	"net/netip"
-	"strings"
-	"time"
-)
+import "time"
 
 // NATSpec describes the LVS/NAT topology:
 //
@@ -27,20 +21,10 @@ type NATSpec struct {
 	UDPPort  int // ServeUDPEcho
 }
 
-// Server is one real server of a NATLab.
-type Server struct {
-	Ident string // "rs1" ..; what its servers answer with
-	IP    netip.Addr
-	NS    *NS
-}
-
 // NATLab is a built NATSpec topology with its servers running.
 type NATLab struct {
-	Spec    NATSpec
-	Client  *NS
-	Switch  *Switch
-	Servers []*Server
-	stops   []func()
+	Spec NATSpec
+	Hosts
 }
 
 // NewNATLab builds the namespaces, bridge and real servers. The director's
@@ -54,52 +38,12 @@ func NewNATLab(spec NATSpec) (l *NATLab, err error) {
 			l = nil
 		}
 	}()
-	if l.Client, err = NewNS(spec.Prefix + "c"); err != nil {
+	if err = l.newHosts(spec.Prefix); err != nil {
 		return
 	}
-	if l.Switch, err = NewSwitch(spec.Prefix + "s"); err != nil {
-		return
-	}
-	for i, cidr := range spec.ServerCIDRs {
-		pfx, perr := netip.ParsePrefix(cidr)
-		if perr != nil {
-			return l, perr
-		}
-		s := &Server{Ident: fmt.Sprintf("rs%d", i+1), IP: pfx.Addr()}
-		if s.NS, err = NewNS(fmt.Sprintf("%sr%d", spec.Prefix, i+1)); err != nil {
-			return
-		}
-		l.Servers = append(l.Servers, s)
-		if err = l.Switch.AttachHost(s.NS, "eth0", cidr, spec.ServerGW); err != nil {
-			return
-		}
-		if err = l.serve(s); err != nil {
-			return
-		}
-	}
-	return l, nil
-}
-
-func (l *NATLab) serve(s *Server) error {
-	type server func(*NS, string, string) (func(), error)
-	for _, sv := range []struct {
-		port int
-		fn   server
-	}{
-		{l.Spec.HTTPPort, ServeHTTP},
-		{l.Spec.EchoPort, ServeTCPEchoIdent},
-		{l.Spec.UDPPort, ServeUDPEcho},
-	} {
-		if sv.port == 0 {
-			continue
-		}
-		stop, err := sv.fn(s.NS, fmt.Sprintf(":%d", sv.port), s.Ident)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.Ident, err)
-		}
-		l.stops = append(l.stops, stop)
-	}
-	return nil
+	svc := Services{HTTPPort: spec.HTTPPort, EchoPort: spec.EchoPort, UDPPort: spec.UDPPort}
+	err = l.addServers(spec.Prefix, spec.ServerCIDRs, spec.ServerGW, svc, nil)
+	return
 }
 
 // AttachPorts waits (up to timeout) for the director's tap interfaces to
@@ -120,57 +64,4 @@ func (l *NATLab) AttachPorts(wan, lan string, timeout time.Duration) error {
 		return err
 	}
 	return l.Switch.AttachLinkToBridge(lan)
-}
-
-// Server returns the server whose ident is ident, or nil.
-func (l *NATLab) Server(ident string) *Server {
-	for _, s := range l.Servers {
-		if s.Ident == ident {
-			return s
-		}
-	}
-	return nil
-}
-
-// Describe returns addresses, routes and neighbours of every namespace:
-// what to print when a test fails.
-func (l *NATLab) Describe() string {
-	var b strings.Builder
-	for _, ns := range l.namespaces() {
-		fmt.Fprintf(&b, "--- netns %s\n", ns.Name)
-		for _, args := range [][]string{{"-br", "link"}, {"-br", "addr"}, {"route"}, {"neigh"}} {
-			out, _ := ns.IP(args...)
-			b.WriteString(out)
-		}
-	}
-	return b.String()
-}
-
-func (l *NATLab) namespaces() []*NS {
-	var all []*NS
-	if l.Client != nil {
-		all = append(all, l.Client)
-	}
-	if l.Switch != nil {
-		all = append(all, l.Switch.NS)
-	}
-	for _, s := range l.Servers {
-		all = append(all, s.NS)
-	}
-	return all
-}
-
-// Close stops the servers and deletes every namespace of the lab.
-func (l *NATLab) Close() error {
-	for _, stop := range l.stops {
-		stop()
-	}
-	l.stops = nil
-	var errs []error
-	for _, ns := range l.namespaces() {
-		if err := ns.Close(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -121,6 +121,25 @@ func (n *NS) Command(name string, args ...string) *exec.Cmd {
 	return exec.Command("ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
 }
 
+// CommandContext is Command bound to ctx (see exec.CommandContext).
+func (n *NS) CommandContext(ctx context.Context, name string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+}
+
+// HardwareAddr is the MAC address of ifname inside the namespace.
+func (n *NS) HardwareAddr(ifname string) (net.HardwareAddr, error) {
+	var mac net.HardwareAddr
+	err := n.Do(func() error {
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return fmt.Errorf("netns %s: %w", n.Name, err)
+		}
+		mac = ifi.HardwareAddr
+		return nil
+	})
+	return mac, err
+}
+
 // Listen opens a stream listener inside the namespace.
 func (n *NS) Listen(network, addr string) (net.Listener, error) {
 	var ln net.Listener

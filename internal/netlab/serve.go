@@ -3,6 +3,8 @@ package netlab
 import (
 	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -31,6 +33,35 @@ func ServeHTTP(ns *NS, addr, ident string) (stop func(), err error) {
 // ServeTCPEchoIdent serves a line protocol inside ns on addr: each line
 // received is answered with ident + ":" + line.
 func ServeTCPEchoIdent(ns *NS, addr, ident string) (stop func(), err error) {
+	return serveTCP(ns, addr, func(c net.Conn) {
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			if _, err := c.Write([]byte(ident + ":" + sc.Text() + "\n")); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// ServeTCPSink serves uploads inside ns on addr: it reads each connection
+// until the client shuts down its sending side, then answers one line,
+// ident + " " + the number of bytes received, and closes.
+func ServeTCPSink(ns *NS, addr, ident string) (stop func(), err error) {
+	return serveTCP(ns, addr, func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(5 * time.Minute))
+		n, err := io.Copy(io.Discard, c)
+		if err != nil {
+			fmt.Fprintf(c, "%s error after %d bytes: %v\n", ident, n, err)
+			return
+		}
+		fmt.Fprintf(c, "%s %d\n", ident, n)
+	})
+}
+
+// serveTCP accepts connections inside ns on addr and runs handle on each,
+// closing the connection when handle returns. stop closes the listener and
+// every open connection.
+func serveTCP(ns *NS, addr string, handle func(net.Conn)) (stop func(), err error) {
 	ln, err := ns.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -53,12 +84,7 @@ func ServeTCPEchoIdent(ns *NS, addr, ident string) (stop func(), err error) {
 					mu.Unlock()
 					c.Close()
 				}()
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					if _, err := c.Write([]byte(ident + ":" + sc.Text() + "\n")); err != nil {
-						return
-					}
-				}
+				handle(c)
 			}()
 		}
 	}()

@@ -63,14 +63,7 @@ func CleanTag(tag string) error {
 	names, _ := filepath.Glob(filepath.Join(netnsDir, tag+"*"))
 	for _, p := range names {
 		name := filepath.Base(p)
-		if out, err := ip("netns", "pids", name); err == nil {
-			for _, pid := range strings.Fields(out) {
-				var n int
-				if _, err := fmt.Sscan(pid, &n); err == nil && n > 1 && n != os.Getpid() {
-					unix.Kill(n, unix.SIGKILL)
-				}
-			}
-		}
+		killNSProcs(name)
 		if err := delNS(name); err != nil {
 			errs = append(errs, err)
 		}
