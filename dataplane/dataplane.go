@@ -38,6 +38,8 @@ type Dataplane struct {
 	started  []uint16 // DPDK ports started, for cleanup
 	launched bool
 	stopped  bool
+
+	controlCPUs int
 }
 
 // Start initialises EAL with opts.EALArgs, starts the ports of spec, builds
@@ -130,8 +132,13 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 		}
 		dp.launched = true
 	}
+	dp.controlCPUs = dp.confineControlThreads()
 	return dp, nil
 }
+
+// ControlCPUs is how many CPUs the control plane's threads were confined to,
+// off the worker lcores' CPUs (0: not confined).
+func (dp *Dataplane) ControlCPUs() int { return dp.controlCPUs }
 
 func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (portInfo, error) {
 	field := fmt.Sprintf("ports[%d] (%s)", i, ps.Name)

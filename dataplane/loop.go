@@ -3,7 +3,10 @@ package dataplane
 import (
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	dpdk "github.com/govs-project/govs/cgo"
 	"github.com/govs-project/govs/dataplane/conntrack"
@@ -41,6 +44,8 @@ type lcoreLoop struct {
 	idleSpins int
 	sleep     time.Duration
 	lastPoll  uint64 // TSC of the previous poll of port 0; 0 after a sleep
+
+	tid atomic.Int32 // the lcore thread's id, once running (for CPU confinement)
 }
 
 // measureGap records the longest time between two polls that the loop did
@@ -225,6 +230,7 @@ func (l *lcoreLoop) run() (ret int) {
 			ret = -1
 		}
 	}()
+	l.tid.Store(int32(unix.Gettid()))
 	w, dp := l.w, l.dp
 	nPorts := len(dp.ports)
 	for !dp.stopping.Load() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
@@ -45,6 +46,15 @@ func NewServer(src Source, gatherer prometheus.Gatherer) *Server {
 	if gatherer != nil {
 		h := promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 		s.routes["/metrics"] = route{http.MethodGet, h.ServeHTTP}
+	}
+	// Go's profiler, only on the (root-only) socket: the worker lcores run
+	// Go, so a CPU profile shows where the packet path spends its time
+	// (`curl --unix-socket SOCK http://x/debug/pprof/profile?seconds=10`).
+	s.routes["/debug/pprof/"] = route{http.MethodGet, pprof.Index}
+	s.routes["/debug/pprof/profile"] = route{http.MethodGet, pprof.Profile}
+	s.routes["/debug/pprof/trace"] = route{http.MethodGet, pprof.Trace}
+	for _, name := range []string{"heap", "goroutine", "allocs", "block", "mutex", "threadcreate"} {
+		s.routes["/debug/pprof/"+name] = route{http.MethodGet, pprof.Handler(name).ServeHTTP}
 	}
 	return s
 }

@@ -192,3 +192,11 @@ func TestClientNoDaemon(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestPprofServed(t *testing.T) {
+	path, _ := serve(t, newFake(), nil)
+	raw, err := Dial(path).Do(http.MethodGet, "/debug/pprof/goroutine?debug=1")
+	if err != nil || !strings.Contains(string(raw), "goroutine profile") {
+		t.Fatalf("goroutine profile: %.200s, %v", raw, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,16 +46,23 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	// Each worker lcore keeps a P busy while it polls: give the control
-	// plane and the GC their own.
-	if n := runtime.NumCPU() + len(cfg.EAL.Workers()); runtime.GOMAXPROCS(0) < n {
-		runtime.GOMAXPROCS(n)
+	// Fewer, larger GC cycles: every cycle's stop-the-world phases also
+	// stop the worker lcores' goroutines. GOGC in the environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 	d := &Daemon{path: configPath, log: log, cfg: cfg}
 	d.dp, err = dataplane.Start(options(cfg), spec(cfg))
 	if err != nil {
 		return err
 	}
+	// Each worker lcore keeps a P busy while it polls: the control plane
+	// gets one P per CPU it was left (all CPUs if it was not confined).
+	ctl := d.dp.ControlCPUs()
+	if ctl == 0 {
+		ctl = runtime.NumCPU()
+	}
+	runtime.GOMAXPROCS(ctl + len(cfg.EAL.Workers()))
 	defer func() {
 		if err := d.dp.Stop(); err != nil {
 			log.Warn("dataplane stop", "err", err)
@@ -84,7 +92,7 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	}
 
 	d.ready.Store(true)
-	log.Info("govsd ready", "config", configPath, "ports", len(cfg.Ports), "services", len(cfg.Services), "workers", cfg.EAL.Workers(), "admin", cfg.Admin.Socket)
+	log.Info("govsd ready", "config", configPath, "ports", len(cfg.Ports), "services", len(cfg.Services), "workers", cfg.EAL.Workers(), "control_cpus", d.dp.ControlCPUs(), "admin", cfg.Admin.Socket)
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
