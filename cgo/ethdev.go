@@ -149,7 +149,12 @@ func PortConfigure(port uint16, c PortConf, pool *Mempool, socket int) error {
 	}
 	if c.MTU != 0 {
 		if r := C.rte_eth_dev_set_mtu(p, C.uint16_t(c.MTU)); r < 0 {
-			return newError(int(r), "rte_eth_dev_set_mtu(port %d, %d)", port, c.MTU)
+			// Some vdevs (net_pcap) cannot change their MTU; that is only
+			// a problem if it differs from the one asked for.
+			var cur C.uint16_t
+			if r != -C.ENOTSUP || C.rte_eth_dev_get_mtu(p, &cur) != 0 || uint16(cur) != c.MTU {
+				return newError(int(r), "rte_eth_dev_set_mtu(port %d, %d)", port, c.MTU)
+			}
 		}
 	}
 	return nil

@@ -35,7 +35,7 @@ type Dataplane struct {
 	mu       sync.Mutex // serialises Apply and Stop
 	ids      *idAllocator
 	gen      uint64
-	started  []uint16 // DPDK ports started, for cleanup
+	probed   []portState // DPDK ports we configured, for cleanup
 	launched bool
 	stopped  bool
 
@@ -113,7 +113,10 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 			return nil, fmt.Errorf("connection table for lcore %d: %w", lc, err)
 		}
 		w := newWorker(i, nw, t, dp.neigh, nil)
-		l := newLcoreLoop(dp, w, uint16(i))
+		l, err := newLcoreLoop(dp, w, uint16(i))
+		if err != nil {
+			return nil, fmt.Errorf("burst arrays for lcore %d: %w", lc, err)
+		}
 		if nw > 1 {
 			if l.inbox, err = dpdk.NewRing(fmt.Sprintf("govs_inbox_%d", i), 4096, dpdk.LcoreSocket(lc), false, true); err != nil {
 				return nil, fmt.Errorf("hand-off ring for lcore %d: %w", lc, err)
@@ -162,13 +165,18 @@ func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (port
 	if conf.TxDesc == 0 {
 		conf.TxDesc = 1024
 	}
+	// Closed on teardown even when configuration fails half-way: a port's
+	// queues may already hold mbufs of our pool (net_pcap loads its file
+	// at queue setup), and EAL's cleanup would close it after the pool is
+	// gone.
+	dp.probed = append(dp.probed, portState{id: id})
 	if err := dpdk.PortConfigure(id, conf, dp.pool, socket); err != nil {
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
 	}
 	if err := dpdk.PortStart(id); err != nil {
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
 	}
-	dp.started = append(dp.started, id)
+	dp.probed[len(dp.probed)-1].started = true
 	// Promiscuous so that frames for MACs we answer for (and broadcasts) arrive
 	// whatever the NIC filters; not every vdev supports it.
 	_ = dpdk.SetPromiscuous(id, true)
@@ -177,6 +185,12 @@ func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (port
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
 	}
 	return newPortInfo(ps, id, mac), nil
+}
+
+// portState is a DPDK port the dataplane configured.
+type portState struct {
+	id      uint16
+	started bool
 }
 
 // portIndex maps a DPDK port id to our port index.
@@ -259,11 +273,13 @@ func (dp *Dataplane) teardown() error {
 		}
 	}
 	var errs []error
-	for _, id := range dp.started {
-		if err := dpdk.PortStop(id); err != nil {
-			errs = append(errs, err)
+	for _, ps := range dp.probed {
+		if ps.started {
+			if err := dpdk.PortStop(ps.id); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		if err := dpdk.PortClose(id); err != nil {
+		if err := dpdk.PortClose(ps.id); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -60,26 +60,34 @@ func (l *lcoreLoop) measureGap(tsc uint64) {
 	l.lastPoll = tsc
 }
 
-func newLcoreLoop(dp *Dataplane, w *worker, queue uint16) *lcoreLoop {
-	l := &lcoreLoop{dp: dp, w: w, queue: queue, burst: dp.opts.Burst, tscPms: dpdk.TSCHz() / 1000}
+func newLcoreLoop(dp *Dataplane, w *worker, queue uint16) (l *lcoreLoop, err error) {
+	l = &lcoreLoop{dp: dp, w: w, queue: queue, burst: dp.opts.Burst, tscPms: dpdk.TSCHz() / 1000}
 	if l.burst <= 0 || l.burst > maxBurst {
 		l.burst = 32
 	}
 	if l.tscPms == 0 {
 		l.tscPms = 1
 	}
-	l.rx = make([]*dpdk.Mbuf, maxBurst)
-	l.stash = make([]*dpdk.Mbuf, 16)
-	for i := range l.tx {
-		l.tx[i] = make([]*dpdk.Mbuf, 0, 2*maxBurst)
+	// Every array handed to C lives in C memory (see dpdk.MbufArray).
+	arr := func(n int) []*dpdk.Mbuf {
+		a, e := dpdk.MbufArray(n)
+		if e != nil && err == nil {
+			err = e
+		}
+		return a
 	}
-	l.free = make([]*dpdk.Mbuf, 0, 2*maxBurst)
+	l.rx = arr(maxBurst)
+	l.stash = arr(16)
+	for i := range l.tx {
+		l.tx[i] = arr(2 * maxBurst)[:0]
+	}
+	l.free = arr(2 * maxBurst)[:0]
 	l.redir = make([][]*dpdk.Mbuf, w.nWorkers)
 	for i := range l.redir {
-		l.redir[i] = make([]*dpdk.Mbuf, 0, 2*maxBurst)
+		l.redir[i] = arr(2 * maxBurst)[:0]
 	}
 	w.out = l
-	return l
+	return l, err
 }
 
 // alloc implements emitter.
@@ -105,7 +113,7 @@ func (l *lcoreLoop) send(port int, n int) {
 		return
 	}
 	if n <= 0 {
-		l.free = append(l.free, m)
+		l.freeMbuf(m)
 		return
 	}
 	m.SetLen(uint16(n))
@@ -214,10 +222,23 @@ func (l *lcoreLoop) dispose(m *dpdk.Mbuf, v verdict, off, n int) {
 		}
 		l.queueTx(w.outPort, m)
 	case vRedirect:
+		if len(l.redir[w.owner]) == cap(l.redir[w.owner]) {
+			l.flushRedirect(w.owner)
+		}
 		l.redir[w.owner] = append(l.redir[w.owner], m)
 	default:
-		l.free = append(l.free, m)
+		l.freeMbuf(m)
 	}
+}
+
+// freeMbuf queues m to be freed with the burst's others, keeping the queue
+// within its C array.
+func (l *lcoreLoop) freeMbuf(m *dpdk.Mbuf) {
+	if len(l.free) == cap(l.free) {
+		dpdk.FreeBulk(l.free)
+		l.free = l.free[:0]
+	}
+	l.free = append(l.free, m)
 }
 
 // run is the body of a worker lcore; it returns when the dataplane stops.
@@ -273,22 +294,29 @@ func (l *lcoreLoop) flush() {
 		l.flushPort(p)
 	}
 	for o := range l.redir {
-		q := l.redir[o]
-		if len(q) == 0 {
-			continue
-		}
-		n := l.dp.loops[o].inbox.Enqueue(q)
-		add(&l.w.cnt.redirected, uint64(n))
-		if n < len(q) {
-			add(&l.w.cnt.drops[DropRedirectFull], uint64(len(q)-n))
-			l.free = append(l.free, q[n:]...)
-		}
-		l.redir[o] = q[:0]
+		l.flushRedirect(o)
 	}
 	if len(l.free) > 0 {
 		dpdk.FreeBulk(l.free)
 		l.free = l.free[:0]
 	}
+}
+
+// flushRedirect hands the packets queued for worker o to its inbox.
+func (l *lcoreLoop) flushRedirect(o int) {
+	q := l.redir[o]
+	if len(q) == 0 {
+		return
+	}
+	n := l.dp.loops[o].inbox.Enqueue(q)
+	add(&l.w.cnt.redirected, uint64(n))
+	if n < len(q) {
+		add(&l.w.cnt.drops[DropRedirectFull], uint64(len(q)-n))
+		for _, m := range q[n:] {
+			l.freeMbuf(m)
+		}
+	}
+	l.redir[o] = q[:0]
 }
 
 // idle backs off exponentially while nothing arrives, when configured; the
