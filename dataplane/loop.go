@@ -53,8 +53,16 @@ type lcoreLoop struct {
 func (l *lcoreLoop) measureGap(tsc uint64) {
 	if l.lastPoll != 0 && tsc > l.lastPoll {
 		gapNs := (tsc - l.lastPoll) * 1000000 / l.tscPms
-		if gapNs > l.w.cnt.maxLoopGapNs {
-			add(&l.w.cnt.maxLoopGapNs, gapNs-l.w.cnt.maxLoopGapNs)
+		if gapNs > PollGapThresholds[0] {
+			c := l.w.cnt
+			if gapNs > c.maxLoopGapNs {
+				add(&c.maxLoopGapNs, gapNs-c.maxLoopGapNs)
+			}
+			for i, t := range PollGapThresholds {
+				if gapNs > t {
+					add(&c.pollGaps[i], 1)
+				}
+			}
 		}
 	}
 	l.lastPoll = tsc

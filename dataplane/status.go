@@ -99,6 +99,7 @@ type LcoreStatus struct {
 	RxPkts, TxPkts, Created, Redirected, Conns uint64
 	Encapsulated, FragNeededSent, MaxLoopGapNs uint64
 	MethodPkts, MethodBytes                    [numMethods]uint64 // indexed by Method
+	PollGaps                                   [len(PollGapThresholds)]uint64
 	Drops                                      [NumDrops]uint64
 }
 
@@ -109,6 +110,9 @@ func (dp *Dataplane) Lcores() []LcoreStatus {
 		c := l.w.cnt
 		ls := LcoreStatus{Lcore: dp.workers[i], RxPkts: load(&c.rxPkts), TxPkts: load(&c.txPkts), Created: load(&c.created), Redirected: load(&c.redirected), Conns: load(&c.live),
 			Encapsulated: load(&c.encapsulated), FragNeededSent: load(&c.fragNeededSent), MaxLoopGapNs: load(&c.maxLoopGapNs)}
+		for i := range c.pollGaps {
+			ls.PollGaps[i] = load(&c.pollGaps[i])
+		}
 		for m := range c.method {
 			ls.MethodPkts[m] = load(&c.method[m].pkts)
 			ls.MethodBytes[m] = load(&c.method[m].bytes)

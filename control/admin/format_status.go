@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FormatStatus writes the daemon state, ports and neighbours as tables.
@@ -116,7 +117,11 @@ func FormatLcores(w io.Writer, st Stats) error {
 func writeMethods(b *strings.Builder, st Stats) {
 	sum := map[string]MethodStats{}
 	var encap, frag, gap uint64
+	gaps := map[string]uint64{}
 	for _, l := range st.Lcores {
+		for k, n := range l.PollGapsOver {
+			gaps[k] += n
+		}
 		for m, ms := range l.Methods {
 			t := sum[m]
 			t.Packets += ms.Packets
@@ -132,7 +137,20 @@ func writeMethods(b *strings.Builder, st Stats) {
 	if len(sum) > 0 {
 		t.write(b)
 	}
-	fmt.Fprintf(b, "IPIP encapsulated: %d  ICMP frag-needed sent: %d  longest poll gap: %d us\n\n", encap, frag, gap)
+	fmt.Fprintf(b, "IPIP encapsulated: %d  ICMP frag-needed sent: %d  longest poll gap: %d us\n", encap, frag, gap)
+	if len(gaps) > 0 {
+		b.WriteString("poll gaps over")
+		keys := slices.SortedFunc(maps.Keys(gaps), func(a, b string) int {
+			da, _ := time.ParseDuration(a)
+			db, _ := time.ParseDuration(b)
+			return cmp.Compare(da, db)
+		})
+		for _, k := range keys {
+			fmt.Fprintf(b, "  %s: %d", k, gaps[k])
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
 }
 
 // dropTotals prefers the daemon's sums and fills in reasons it left out.

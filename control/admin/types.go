@@ -89,6 +89,9 @@ type LcoreStats struct {
 	Encapsulated   uint64                 `json:"encapsulated"`     // IPIP headers added (TUN)
 	FragNeededSent uint64                 `json:"frag_needed_sent"` // ICMP fragmentation-needed sent (TUN, PMTU)
 	MaxPollGapUs   uint64                 `json:"max_poll_gap_us"`  // longest time between two polls
+	// PollGapsOver counts gaps between two polls longer than each
+	// threshold ("50us", "200us", "1ms", "10ms").
+	PollGapsOver map[string]uint64 `json:"poll_gaps_over"`
 }
 
 // MethodStats count what one forwarding method carried.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"net"
 	"sort"
+	"time"
 
 	"github.com/govs-project/govs/control/admin"
 	"github.com/govs-project/govs/control/config"
@@ -65,6 +66,10 @@ func (d *Daemon) Stats() admin.Stats {
 	for _, l := range d.dp.Lcores() {
 		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Conns, ConnsCreated: l.Created, Drops: map[string]uint64{},
 			Methods: map[string]admin.MethodStats{}, Encapsulated: l.Encapsulated, FragNeededSent: l.FragNeededSent, MaxPollGapUs: l.MaxLoopGapNs / 1000}
+		ls.PollGapsOver = map[string]uint64{}
+		for i, t := range dataplane.PollGapThresholds {
+			ls.PollGapsOver[time.Duration(t).String()] = l.PollGaps[i]
+		}
 		for m := range l.MethodPkts {
 			ls.Methods[dataplane.Method(m).String()] = admin.MethodStats{Packets: l.MethodPkts[m], Bytes: l.MethodBytes[m]}
 		}

@@ -48,6 +48,7 @@ type Collector struct {
 	lcoreRx, lcoreTx, lcoreConns, lcoreCreated       *prometheus.Desc
 	drops                                            *prometheus.Desc
 	methodPkts, methodBytes, encap, fragNeeded, gap  *prometheus.Desc
+	gapsOver                                         *prometheus.Desc
 	portRx, portTx, portRxBytes, portTxBytes         *prometheus.Desc
 	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
 	portUp, neighbors, generation, ready             *prometheus.Desc
@@ -78,6 +79,7 @@ func NewCollector(src Source) *Collector {
 		encap:        desc("tunnel_encapsulated_total", "Packets wrapped in IPIP for TUN real servers.", "lcore"),
 		fragNeeded:   desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
 		gap:          desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
+		gapsOver:     desc("lcore_poll_gaps_total", "Gaps between two polls of the worker lcore longer than a threshold.", "lcore", "over"),
 
 		portRx:      desc("port_rx_packets_total", "Packets received on the port.", "port"),
 		portTx:      desc("port_tx_packets_total", "Packets transmitted on the port.", "port"),
@@ -101,7 +103,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.svcConns, c.svcPkts, c.svcBytes,
 		c.rsConns, c.rsPkts, c.rsBytes, c.rsActive, c.rsInact, c.rsW,
 		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
-		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap,
+		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap, c.gapsOver,
 		c.portRx, c.portTx, c.portRxBytes, c.portTxBytes,
 		c.portMissed, c.portRxErr, c.portTxErr, c.portNoMbuf, c.portUp,
 		c.neighbors, c.generation, c.ready,
@@ -168,6 +170,9 @@ func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
 		counter(ch, c.encap, l.Encapsulated, id)
 		counter(ch, c.fragNeeded, l.FragNeededSent, id)
 		gauge(ch, c.gap, float64(l.MaxPollGapUs)/1e6, id)
+		for over, n := range l.PollGapsOver {
+			counter(ch, c.gapsOver, n, id, over)
+		}
 	}
 }
 
