@@ -12,7 +12,7 @@ const (
 // so a stray frame cannot point a next hop elsewhere.
 func (w *worker) handleARP(frame []byte, inPort int) verdict {
 	a := &w.arp
-	if !packet.ParseARP(frame, &w.p, a) || inPort >= len(w.snap.ports) {
+	if !packet.ParseARP(frame, w.p, a) || inPort >= len(w.snap.ports) {
 		return w.dropped(DropARPInvalid)
 	}
 	port := &w.snap.ports[inPort]
@@ -30,7 +30,7 @@ func (w *worker) handleARP(frame []byte, inPort int) verdict {
 		}
 	}
 	if a.Op == arpRequest && forUs {
-		packet.ARPReplyInPlace(frame, &w.p, a, port.mac)
+		packet.ARPReplyInPlace(frame, w.p, a, port.mac)
 		w.outPort = inPort
 		return vForward
 	}

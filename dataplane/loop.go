@@ -170,6 +170,8 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 		}
 		off, n := int(m.DataOff()), int(m.DataLen())
 		var v verdict
+		pp := &l.pend[nPend]
+		w.p = &pp.p // parse straight into the burst slot: no copy
 		if m.NbSegs() != 1 {
 			v = w.dropped(DropMultiSeg)
 		} else {
@@ -177,9 +179,8 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 		}
 		switch v {
 		case vLookupIn, vLookupOut:
-			pp := &l.pend[nPend]
 			nPend++
-			pp.m, pp.off, pp.n, pp.p, pp.key, pp.out = m, off, n, w.p, w.key, v == vLookupOut
+			pp.m, pp.off, pp.n, pp.key, pp.out = m, off, n, w.key, v == vLookupOut
 			if pp.out {
 				l.keysOut[nOut] = w.key
 				nOut++
@@ -192,6 +193,7 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 		}
 	}
 	if nPend == 0 {
+		w.p = &w.pOwn
 		return
 	}
 	if nIn > 0 {
@@ -203,7 +205,7 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 	iIn, iOut := 0, 0
 	for i := 0; i < nPend; i++ {
 		pp := &l.pend[i]
-		w.p, w.key = pp.p, pp.key
+		w.p, w.key = &pp.p, pp.key
 		buf := pp.m.Buf()[:pp.off+pp.n]
 		var v verdict
 		if pp.out {
@@ -217,6 +219,7 @@ func (l *lcoreLoop) handle(ms []*dpdk.Mbuf, inPort int) {
 		}
 		l.dispose(pp.m, v, pp.off, pp.n)
 	}
+	w.p = &w.pOwn
 }
 
 // dispose queues m according to the worker's verdict.

@@ -24,7 +24,7 @@ func (w *worker) drIn(frame []byte, c *conntrack.Conn, track bool) verdict {
 // works through the tunnel), without DF it is dropped and counted (we do not
 // fragment).
 func (w *worker) tunIn(buf []byte, off int, c *conntrack.Conn, track bool) verdict {
-	p := &w.p
+	p := w.p
 	frame := buf[off:]
 	port, hop, ok := route(w.snap.ports, c.RSIP)
 	if !ok {
@@ -65,7 +65,7 @@ func (w *worker) tunIn(buf []byte, off int, c *conntrack.Conn, track bool) verdi
 // in w.p) with ICMP "fragmentation needed" carrying the MTU it may use, from
 // the VIP it was sending to.
 func (w *worker) sendFragNeeded(frame []byte, mtu uint16) {
-	p := &w.p
+	p := w.p
 	port, hop, ok := route(w.snap.ports, p.Src)
 	if !ok {
 		return

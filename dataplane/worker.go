@@ -54,7 +54,8 @@ type worker struct {
 	now        uint32   // ms, coarse clock read once per burst
 
 	// scratch, reused per packet so nothing escapes to the heap
-	p        packet.Parsed
+	p        *packet.Parsed // the packet being handled: pOwn, or a slot of the loop's burst
+	pOwn     packet.Parsed
 	q        packet.Quoted
 	arp      packet.ARP
 	schedIn  sched.Input
@@ -71,10 +72,13 @@ type worker struct {
 
 	lastNeighTick uint32
 	garpGen       uint64
+
+	hosts [hostCacheSize]hostEntry // see toHost; cleared with every new snapshot
 }
 
 func newWorker(index, nWorkers int, conns *conntrack.Table, nt *neigh.Table, out emitter) *worker {
 	w := &worker{index: index, nWorkers: nWorkers, conns: conns, neigh: nt, cnt: new(lcoreCounters), out: out}
+	w.p = &w.pOwn
 	w.expireFn = w.onExpire
 	return w
 }
@@ -87,6 +91,7 @@ func (w *worker) setSnapshot(s *Snapshot) {
 	}
 	w.snap = s
 	w.schedState = make([]uint64, len(s.services))
+	w.hosts = [hostCacheSize]hostEntry{} // routes may have changed
 }
 
 func (w *worker) dropped(d Drop) verdict {
@@ -122,7 +127,7 @@ func (w *worker) classify(buf []byte, off int, inPort int) verdict {
 	}
 	frame := buf[off:]
 	w.outOff, w.outLen = off, len(frame)
-	p := &w.p
+	p := w.p
 	if e := packet.Parse(frame, p); e != packet.OK {
 		return w.dropped(dropForParse(e))
 	}
@@ -161,7 +166,7 @@ func (w *worker) redirect(clientIP uint32, clientPort uint16) bool {
 // toVIP handles packets addressed to a virtual IP.
 func (w *worker) toVIP(buf []byte, off int, inPort int) verdict {
 	frame := buf[off:]
-	p := &w.p
+	p := w.p
 	switch p.Proto {
 	case packet.ProtoTCP, packet.ProtoUDP:
 		if w.redirect(p.Src, p.SrcPort) {
@@ -193,7 +198,7 @@ func (w *worker) toSelf(frame []byte, inPort int) verdict {
 }
 
 func (w *worker) echoReply(frame []byte, inPort int) verdict {
-	if !packet.EchoReplyInPlace(frame, &w.p) {
+	if !packet.EchoReplyInPlace(frame, w.p) {
 		return w.dropped(DropICMPUnhandled)
 	}
 	w.outPort = inPort
@@ -202,7 +207,7 @@ func (w *worker) echoReply(frame []byte, inPort int) verdict {
 
 // transit handles packets to neither a VIP nor us: replies of NAT connections.
 func (w *worker) transit(frame []byte) verdict {
-	p := &w.p
+	p := w.p
 	switch p.Proto {
 	case packet.ProtoTCP, packet.ProtoUDP:
 		if w.redirect(p.Dst, p.DstPort) {
@@ -250,7 +255,7 @@ func (w *worker) finishOut(frame []byte, c *conntrack.Conn) verdict {
 
 // newConn schedules a new connection for the packet in w.p.
 func (w *worker) newConn() (*conntrack.Conn, Drop) {
-	p := &w.p
+	p := w.p
 	svc := w.snap.lookupService(p.Dst, p.Proto, p.DstPort)
 	if svc == nil {
 		return nil, DropNoService
@@ -345,7 +350,7 @@ func (w *worker) countIn(c *conntrack.Conn) {
 
 // natIn forwards a client->VIP packet of connection c to its real server.
 func (w *worker) natIn(frame []byte, c *conntrack.Conn) verdict {
-	p := &w.p
+	p := w.p
 	if !packet.DecTTL(frame, p) {
 		return w.dropped(DropTTLExceeded)
 	}
@@ -357,7 +362,7 @@ func (w *worker) natIn(frame []byte, c *conntrack.Conn) verdict {
 
 // natOut forwards a server->client reply of connection c, source back to the VIP.
 func (w *worker) natOut(frame []byte, c *conntrack.Conn) verdict {
-	p := &w.p
+	p := w.p
 	if !packet.DecTTL(frame, p) {
 		return w.dropped(DropTTLExceeded)
 	}
@@ -379,7 +384,7 @@ func (w *worker) natOut(frame []byte, c *conntrack.Conn) verdict {
 // packets go (DR, TUN), to the real server.
 func (w *worker) icmpErrorToVIP(buf []byte, off int) verdict {
 	frame := buf[off:]
-	p, q := &w.p, &w.q
+	p, q := w.p, &w.q
 	if !packet.ParseICMPError(frame, p, q) || !q.HasPorts {
 		return w.dropped(DropICMPUnhandled)
 	}
@@ -408,7 +413,7 @@ func (w *worker) icmpErrorToVIP(buf []byte, off int) verdict {
 // icmpErrorFromServer: a real server reports an error about a packet of a
 // connection (e.g. UDP port unreachable); the client must see it from the VIP.
 func (w *worker) icmpErrorFromServer(frame []byte) verdict {
-	p, q := &w.p, &w.q
+	p, q := w.p, &w.q
 	if !packet.ParseICMPError(frame, p, q) || !q.HasPorts {
 		return w.dropped(DropNotLocal)
 	}
@@ -429,9 +434,34 @@ func (w *worker) icmpErrorFromServer(frame []byte) verdict {
 	return w.toHost(frame, c.ClientIP)
 }
 
+// hostCacheSize is the number of destinations whose route and next-hop MAC
+// a worker remembers (direct-mapped): real servers and busy clients hit it.
+const hostCacheSize = 1024
+
+// hostEntry is a cached route to one destination, valid while the neighbour
+// table's version and the snapshot are those it was filled with.
+type hostEntry struct {
+	dst  uint32
+	ver  uint32
+	mac  packet.MAC
+	port uint8
+	ok   bool
+}
+
 // toHost routes the frame to dst: picks the port and next hop, and sets the
-// Ethernet addresses from the neighbour table.
+// Ethernet addresses from the neighbour table (through the worker's cache).
 func (w *worker) toHost(frame []byte, dst uint32) verdict {
+	e := &w.hosts[(dst*0x9E3779B1)>>(32-10)]
+	if ver := w.neigh.Version(); e.ok && e.dst == dst && e.ver == ver {
+		packet.SetEth(frame, e.mac, w.snap.ports[e.port].mac)
+		w.outPort = int(e.port)
+		return vForward
+	}
+	return w.toHostSlow(frame, dst, e)
+}
+
+func (w *worker) toHostSlow(frame []byte, dst uint32, e *hostEntry) verdict {
+	ver := w.neigh.Version() // before the lookup: a change after it invalidates the entry
 	port, hop, ok := route(w.snap.ports, dst)
 	if !ok {
 		return w.dropped(DropNoRoute)
@@ -441,6 +471,7 @@ func (w *worker) toHost(frame []byte, dst uint32) verdict {
 		w.resolve(port, hop)
 		return w.dropped(DropNeighUnresolved)
 	}
+	*e = hostEntry{dst: dst, ver: ver, mac: mac, port: uint8(port), ok: true}
 	packet.SetEth(frame, mac, w.snap.ports[port].mac)
 	w.outPort = port
 	return vForward

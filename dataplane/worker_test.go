@@ -510,3 +510,15 @@ func FuzzProcess(f *testing.F) {
 		}
 	})
 }
+
+func TestNewNeighbourMACTakesEffect(t *testing.T) {
+	r := newRig(t, 64, methodSpec(1500, MethodDR))
+	r.expect(tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, true, false, ""), 0, vForward)
+	moved := packet.MAC{0x02, 0, 0, 0, 0, 0x99}
+	r.w.neigh.Learn(addrU32(rsAddrs[0]), moved, 1, 5) // the server's NIC was replaced
+	f := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, false, true, "x")
+	r.expect(f, 0, vForward)
+	if packet.MAC(f[0:6]) != moved {
+		t.Fatalf("frame still sent to %x after the neighbour's MAC changed", f[0:6])
+	}
+}

@@ -28,8 +28,11 @@ type entry struct {
 
 // Table is the neighbour table. The zero value is not usable; call New.
 type Table struct {
-	slots []entry
-	mask  uint32
+	slots   []entry
+	mask    uint32
+	_       [48]byte      // keep version on its own cache line: read per packet, written rarely
+	version atomic.Uint32 // bumped whenever a MAC changes, so lcores may cache lookups
+	_       [60]byte
 }
 
 // New returns a table with room for capacity neighbours (rounded up to a power of two, at least 64).
@@ -115,10 +118,21 @@ func (t *Table) Learn(ip uint32, mac [6]byte, port int, now uint32) bool {
 		return true
 	}
 	e.port.Store(uint32(port))
-	e.mac.Store(validBit | pack(mac))
 	e.confirmed.Store(now)
+	t.setMAC(e, validBit|pack(mac))
 	return true
 }
+
+// setMAC stores w and bumps the version if the entry changed.
+func (t *Table) setMAC(e *entry, w uint64) {
+	if e.mac.Swap(w) != w {
+		t.version.Add(1)
+	}
+}
+
+// Version changes whenever any entry's MAC changes. A cache of lookups made
+// at one version is valid as long as Version returns the same value.
+func (t *Table) Version() uint32 { return t.version.Load() }
 
 // SetStatic records a permanent entry (configuration, not ARP). It returns
 // false only when the table is full.
@@ -128,7 +142,7 @@ func (t *Table) SetStatic(ip uint32, mac [6]byte, port int) bool {
 		return false
 	}
 	e.port.Store(uint32(port))
-	e.mac.Store(validBit | staticBit | pack(mac))
+	t.setMAC(e, validBit|staticBit|pack(mac))
 	return true
 }
 
@@ -137,8 +151,8 @@ func (t *Table) SetStatic(ip uint32, mac [6]byte, port int) bool {
 // arbitrary senders fill the table.
 func (t *Table) Update(ip uint32, mac [6]byte, now uint32) {
 	if e := t.find(ip); e != nil && e.mac.Load()&staticBit == 0 {
-		e.mac.Store(validBit | pack(mac))
 		e.confirmed.Store(now)
+		t.setMAC(e, validBit|pack(mac))
 	}
 }
 

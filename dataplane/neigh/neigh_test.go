@@ -122,3 +122,21 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocs", a)
 	}
 }
+
+func TestVersionChangesWithMAC(t *testing.T) {
+	tb := New(16)
+	v0 := tb.Version()
+	tb.Learn(5, [6]byte{1}, 0, 1)
+	v1 := tb.Version()
+	if v1 == v0 {
+		t.Fatal("new MAC did not change the version")
+	}
+	tb.Learn(5, [6]byte{1}, 0, 2) // same MAC, refreshed
+	if tb.Version() != v1 {
+		t.Fatal("a refresh with the same MAC changed the version")
+	}
+	tb.Update(5, [6]byte{2}, 3)
+	if tb.Version() == v1 {
+		t.Fatal("changed MAC did not change the version")
+	}
+}
