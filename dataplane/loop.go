@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -262,6 +263,14 @@ func (l *lcoreLoop) run() (ret int) {
 			ret = -1
 		}
 	}()
+	// A cgo callback's goroutine is only internally locked to its thread,
+	// and Go clones new threads straight from such a thread: they would
+	// inherit the worker's CPU pin and compete with it. Locked explicitly,
+	// the runtime creates new threads through its template thread instead
+	// (started by EALInit before EAL pinned anything; confined to the
+	// control CPUs by confineControlThreads).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	l.tid.Store(int32(unix.Gettid()))
 	w, dp := l.w, l.dp
 	nPorts := len(dp.ports)
