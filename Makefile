@@ -33,10 +33,13 @@ demo:
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
-# TODO: the benchmark harness (DESIGN.md section 5) is not written yet.
+# The benchmark harness (bench/, DESIGN.md section 5; README's "Benchmarks"):
+# govsd against dpdk-testpmd on the same net_pcap replay, RESULT lines on
+# stdout and bench/RESULTS.md. Root and hugepages as for `make test`; about
+# 15 minutes. BENCH_QUICK=1 runs a ~2-minute subset (64k flows, 1 repeat);
+# BENCH_FLAGS passes flags (`go run ./bench -h` lists them).
 bench:
-	@if [ -d bench ]; then $(GO) run ./bench; \
-	else echo "bench: not implemented yet: no ./bench harness (see DESIGN.md section 5)" >&2; exit 1; fi
+	$(GO) run ./bench $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin/

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// profileSeconds is the length of the CPU profile taken of govsd.
+const profileSeconds = 5
+
+// fetchProfile takes a CPU profile of govsd through the admin socket's
+// /debug/pprof/profile (the worker lcore's goroutine included: its C time
+// shows as runtime.cgocall) and writes it to path.
+func fetchProfile(socket, path string, seconds int) error {
+	var d net.Dialer
+	c := &http.Client{
+		Timeout: time.Duration(seconds+30) * time.Second,
+		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "unix", socket)
+		}},
+	}
+	resp, err := c.Get(fmt.Sprintf("http://govsd/debug/pprof/profile?seconds=%d", seconds))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, resp.Body); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// profileTop is `go tool pprof -top` of a profile, its first lines.
+func profileTop(bin, profile string, lines int) (string, error) {
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=20", bin, profile).Output()
+	if err != nil {
+		return "", err
+	}
+	l := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	// keep from the "Showing nodes" header on
+	for i, s := range l {
+		if strings.HasPrefix(s, "Showing nodes") {
+			l = l[i:]
+			break
+		}
+	}
+	if len(l) > lines {
+		l = l[:lines]
+	}
+	return strings.Join(l, "\n"), nil
+}
+
+// profileGovsd profiles govsd g (already forwarding) into the cache
+// directory; failures only leave a note (older govsd has no pprof).
+func (h *harness) profileGovsd(g *govsd, c benchCase, res *results) {
+	path := filepath.Join(h.cacheDir, fmt.Sprintf("govsd-%s-%d.pprof", c.Name, c.Pcap.Flows))
+	h.logf("  CPU profile of govsd (%d s)", profileSeconds)
+	if err := fetchProfile(g.conf.Socket, path, profileSeconds); err != nil {
+		res.Profile = &profileResult{Case: c, Err: err.Error()}
+		h.logf("  no profile: %v", err)
+		return
+	}
+	top, err := profileTop(h.govsd, path, 24)
+	p := &profileResult{Case: c, Path: path, Top: top}
+	if err != nil {
+		p.Err = "go tool pprof: " + err.Error()
+	}
+	res.Profile = p
+	h.logf("  profile: go tool pprof %s %s", h.govsd, path)
+}
+
+// profileResult is the CPU profile taken during a run.
+type profileResult struct {
+	Case      benchCase
+	Path, Top string
+	Err       string
+}

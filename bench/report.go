@@ -1,0 +1,426 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// caseLine is one row of the results: govsd on a case against testpmd on
+// the same pcap, medians over repeats of per-repeat medians over windows.
+type caseLine struct {
+	Case            benchCase
+	Mpps, RefMpps   float64
+	Ratio           float64
+	Lo, Hi          float64 // spread of govsd's per-repeat values
+	RefLo, RefHi    float64
+	IOMpps          float64 // testpmd io on the same pcap (NaN if not measured)
+	RepRatios       []float64
+	RxMpps          float64
+	Drops           map[string]uint64
+	RxInWindows     uint64
+	Repeats, RefRep int
+}
+
+// perRepeat is each repeat's median over its windows, in Mpps.
+func perRepeat[T any](runs []T, windows func(T) []float64) []float64 {
+	var out []float64
+	for _, r := range runs {
+		out = append(out, median(windows(r))/1e6)
+	}
+	return out
+}
+
+// refMpps is testpmd's rate on s: per repeat, the median of the windows of
+// all its runs in that repeat (before and after govsd); then the median of
+// the repeats.
+func (r *results) refMpps(mode string, s pcapSpec) (med float64, reps []float64) {
+	reps = refPerRepeat(r.Refs[refKey(mode, s)])
+	return median(reps), reps
+}
+
+func refPerRepeat(runs []testpmdRun) []float64 {
+	byRep := map[int][]float64{}
+	var order []int
+	for _, t := range runs {
+		if _, ok := byRep[t.Rep]; !ok {
+			order = append(order, t.Rep)
+		}
+		byRep[t.Rep] = append(byRep[t.Rep], t.Windows...)
+	}
+	var out []float64
+	for _, rep := range order {
+		out = append(out, median(byRep[rep])/1e6)
+	}
+	return out
+}
+
+// lines computes the rows, in plan order.
+func (r *results) lines() []caseLine {
+	var out []caseLine
+	for _, c := range r.Plan.Cases {
+		l := caseLine{Case: c, Drops: map[string]uint64{}}
+		var reps []float64
+		if c.Name == "syn" {
+			for _, s := range r.SYN {
+				reps = append(reps, s.ConnsPerSec/1e6)
+			}
+		} else {
+			runs := r.Runs[caseKey(c)]
+			reps = perRepeat(runs, func(g govsdRun) []float64 { return g.Windows })
+			l.RxMpps = median(perRepeat(runs, func(g govsdRun) []float64 { return g.RxWindows }))
+			for _, g := range runs {
+				l.RxInWindows += g.RxTotal
+				for k, v := range g.Drops {
+					l.Drops[k] += v
+				}
+			}
+		}
+		if len(reps) == 0 {
+			continue
+		}
+		l.Repeats = len(reps)
+		l.Mpps = median(reps)
+		l.Lo, l.Hi = spread(reps)
+		var refReps []float64
+		l.RefMpps, refReps = r.refMpps("5tswap", c.Pcap)
+		l.RefLo, l.RefHi = spread(refReps)
+		l.RefRep = len(refReps)
+		l.Ratio = ratio(l.Mpps, l.RefMpps)
+		for i := range min(len(reps), len(refReps)) {
+			l.RepRatios = append(l.RepRatios, ratio(reps[i], refReps[i]))
+		}
+		l.IOMpps = math.NaN()
+		if len(r.Refs[refKey("io", c.Pcap)]) > 0 {
+			l.IOMpps, _ = r.refMpps("io", c.Pcap)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// resultLine is the machine-readable line of a case.
+func resultLine(l caseLine) string {
+	return fmt.Sprintf("RESULT case=%s flows=%d mpps=%.3f ref=testpmd-5tswap ref_mpps=%.3f ratio=%.3f",
+		l.Case.Name, l.Case.Pcap.Flows, l.Mpps, l.RefMpps, l.Ratio)
+}
+
+// printResults writes the RESULT lines (stdout) and the other findings as
+// INFO lines.
+func (h *harness) printResults(r *results) {
+	for _, l := range r.lines() {
+		fmt.Println(resultLine(l))
+	}
+	if c := r.Capacity; c != nil {
+		fmt.Printf("INFO bytes_per_conn=%.0f max_conns_4gib=%d searched_limit_mib=%d largest_started=%d scaled=%v\n",
+			c.BytesPerConn, c.Projected4GiB, c.LimitMiB, c.Largest, c.Scaled)
+	}
+	if len(r.SYN) > 0 {
+		var cps []float64
+		for _, s := range r.SYN {
+			cps = append(cps, s.ConnsPerSec)
+		}
+		fmt.Printf("INFO new_conns_per_sec_per_lcore=%.0f\n", median(cps))
+	}
+	if s := r.Stall; s != nil {
+		fmt.Printf("INFO max_poll_gap_us_quiet=%d max_poll_gap_us_busy=%d reloads=%d would_be_drops_at_5mpps=%.0f",
+			s.QuietGapUs, s.BusyGapUs, s.Reloads, wouldBeDrops(float64(max(s.QuietGapUs, s.BusyGapUs)), 5e6, 1024))
+		for _, k := range gapThresholds(s.QuietGaps, s.BusyGaps) {
+			fmt.Printf(" gaps_over_%s_busy=%d", strings.ReplaceAll(k, "µ", "u"), s.BusyGaps[k])
+		}
+		fmt.Println()
+	}
+	for _, e := range r.Errs {
+		fmt.Println("FAILED", firstLine(e))
+	}
+}
+
+func fmtMpps(x float64) string {
+	if math.IsNaN(x) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", x)
+}
+
+func fmtRange(lo, hi float64, n int) string {
+	if n <= 1 || math.IsNaN(lo) {
+		return ""
+	}
+	return fmt.Sprintf(" (%.2f–%.2f)", lo, hi)
+}
+
+func (l caseLine) dropText() string {
+	if len(l.Drops) == 0 {
+		return "0"
+	}
+	keys := make([]string, 0, len(l.Drops))
+	for k := range l.Drops {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, l.Drops[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// target is one goal of issue 4 with what was measured.
+type target struct{ goal, measured, verdict string }
+
+func verdict(ok bool, known bool) string {
+	switch {
+	case !known:
+		return "not measured"
+	case ok:
+		return "met"
+	}
+	return "NOT met"
+}
+
+func (r *results) targets(lines []caseLine) []target {
+	var t []target
+	find := func(name string, flows int) *caseLine {
+		for i := range lines {
+			if lines[i].Case.Name == name && (flows == 0 || lines[i].Case.Pcap.Flows == flows) {
+				return &lines[i]
+			}
+		}
+		return nil
+	}
+	small := 0
+	if len(r.Plan.Pcaps) > 0 {
+		small = r.Plan.Pcaps[0].Flows
+	}
+	if l := find("nat-in", 1<<16); l != nil {
+		t = append(t, target{"NAT, 64k flows: >= 0.5x testpmd 5tswap", fmt.Sprintf("%.3fx (%.2f / %.2f Mpps)", l.Ratio, l.Mpps, l.RefMpps), verdict(l.Ratio >= 0.5, true)})
+	} else if l := find("nat-in", small); l != nil {
+		t = append(t, target{"NAT, 64k flows: >= 0.5x testpmd 5tswap", fmt.Sprintf("%d flows: %.3fx", small, l.Ratio), verdict(l.Ratio >= 0.5, true)})
+	} else {
+		t = append(t, target{"NAT, 64k flows: >= 0.5x testpmd 5tswap", "–", verdict(false, false)})
+	}
+	if l := find("nat-in", 1<<20); l != nil {
+		m := fmt.Sprintf("nat-in %.2f Mpps", l.Mpps)
+		ok := l.Mpps >= 10
+		if o := find("nat-out", 1<<20); o != nil {
+			m += fmt.Sprintf(", nat-out %.2f Mpps", o.Mpps)
+		}
+		t = append(t, target{">= 10 Mpps with 1M flows (one lcore)", m, verdict(ok, true)})
+	} else {
+		t = append(t, target{">= 10 Mpps with 1M flows (one lcore)", "–", verdict(false, false)})
+	}
+	if l := find("syn", 0); l != nil {
+		t = append(t, target{">= 2M new connections/s (one lcore)", fmt.Sprintf("%.2f M/s", l.Mpps), verdict(l.Mpps >= 2, true)})
+	} else {
+		t = append(t, target{">= 2M new connections/s (one lcore)", "–", verdict(false, false)})
+	}
+	if c := r.Capacity; c != nil {
+		t = append(t, target{"<= 64 B per tracked connection", fmt.Sprintf("%.0f B", c.BytesPerConn), verdict(c.BytesPerConn <= 64, true)})
+	}
+	if s := r.Stall; s != nil && s.BusyGaps != nil {
+		n := s.QuietGaps["200µs"] + s.BusyGaps["200µs"]
+		t = append(t, target{"no rx drop from runtime stalls at 5 Mpps (1024-descriptor ring: gap <= 204.8 µs)",
+			fmt.Sprintf("%d poll gaps over 200 µs during the %d s of the stall measurement (%d while reloading); longest %d µs -> %.0f packets would be dropped in that one", n, s.QuietSecs+s.BusySecs, s.BusyGaps["200µs"], max(s.QuietGapUs, s.BusyGapUs), wouldBeDrops(float64(max(s.QuietGapUs, s.BusyGapUs)), 5e6, 1024)),
+			verdict(n == 0, true)})
+	} else if s != nil {
+		g := max(s.QuietGapUs, s.BusyGapUs)
+		t = append(t, target{"no rx drop from runtime stalls at 5 Mpps (1024-descriptor ring: gap <= 204.8 µs)",
+			fmt.Sprintf("longest poll gap %d µs -> %.0f packets would be dropped", g, wouldBeDrops(float64(g), 5e6, 1024)),
+			verdict(float64(g) <= 204.8, true)})
+	}
+	return t
+}
+
+// writeReport writes RESULTS.md.
+func (h *harness) writeReport(r *results) error {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	lines := r.lines()
+	mode := "full"
+	if r.Quick {
+		mode = "quick (BENCH_QUICK=1)"
+	}
+	w("# govs benchmark results\n\n")
+	w("Written by `make bench` (bench/, %s run) on %s, in %s. Re-running overwrites this file.\n",
+		mode, r.Start.UTC().Format("2006-01-02 15:04 UTC"), r.End.Sub(r.Start).Round(time.Second))
+	w("Method and caveats are below the tables; numbers are only comparable with the testpmd reference of the same run.\n\n")
+	if h.note != "" {
+		w("> Note: %s\n\n", h.note)
+	}
+
+	w("## Forwarding rate, one worker lcore\n\n")
+	w("Median over %d repeat(s) of the median of %d one-second windows (after %d s of warm-up); min–max of the repeats in brackets. Mpps = packets forwarded (transmitted) per second; for `syn`, new connections per second (every packet of the pass opens one).\n\n",
+		r.Repeats, r.Window, r.Warmup)
+	w("| case | flows | pcap | govsd Mpps | testpmd 5tswap Mpps | ratio | testpmd io Mpps | govsd rx Mpps | drops during windows |\n")
+	w("|---|---:|---|---:|---:|---:|---:|---:|---|\n")
+	for _, l := range lines {
+		s := l.Case.Pcap
+		pc := fmt.Sprintf("%s: %d frames, SYN %.1f %%", s.Kind, s.Packets(), 100*s.SYNShare())
+		rx, drops := fmtMpps(l.RxMpps), l.dropText()
+		if l.Case.Name == "syn" {
+			rx, drops = "–", synDrops(r.SYN)
+		}
+		if l.RxMpps == 0 {
+			rx = "–"
+		}
+		w("| %s | %d | %s | %s%s | %s%s | %.3f | %s | %s | %s |\n", l.Case.Name, s.Flows, pc,
+			fmtMpps(l.Mpps), fmtRange(l.Lo, l.Hi, l.Repeats), fmtMpps(l.RefMpps), fmtRange(l.RefLo, l.RefHi, l.RefRep),
+			l.Ratio, fmtMpps(l.IOMpps), rx, drops)
+	}
+	w("\nRESULT lines of this run:\n\n```\n")
+	for _, l := range lines {
+		w("%s\n", resultLine(l))
+	}
+	w("```\n\n")
+	if len(lines) > 0 && lines[0].Repeats > 1 {
+		w("Ratios per repeat (govsd and testpmd measured back to back): ")
+		for i, l := range lines {
+			if i > 0 {
+				w("; ")
+			}
+			w("%s/%d %s", l.Case.Name, l.Case.Pcap.Flows, fmtList(l.RepRatios))
+		}
+		w(".\n\n")
+	}
+
+	w("## Targets (issue 4)\n\n| target | measured | |\n|---|---|---|\n")
+	for _, t := range r.targets(lines) {
+		w("| %s | %s | %s |\n", t.goal, t.measured, t.verdict)
+	}
+	w("\n")
+
+	if len(r.SYN) > 0 {
+		w("## New connections per second\n\n")
+		w("File: %d distinct SYNs (client -> VIP:80), replayed into a table of %d entries with `tcp_syn_recv: 1s`. ", r.SYNCase.Pcap.Flows, tableFor(r.SYNCase.Pcap.Flows))
+		w("govsd's admin socket is polled every ~2 ms from start; the rate is the slope of `conns_created` between the samples where it first reaches 10 %% and 90 %% of the file, so the first pass over the file (each packet a new connection: lookup miss, scheduling, insert, NAT, transmit) is measured without start-up or the later passes (which only hit existing connections). Once the pass has run for a second, the first connections time out and the incremental expiry removes them while new ones arrive (column `expired`): from then on the rate includes that churn, as under a sustained flood of new connections.\n\n")
+		w("| repeat | new conns/s | SYNs forwarded/s | span | samples | expired in span |\n|---:|---:|---:|---:|---:|---:|\n")
+		for i, s := range r.SYN {
+			w("| %d | %.0f | %.0f | %v | %d | %d |\n", i+1, s.ConnsPerSec, s.TxPerSec, s.Span.Round(time.Millisecond), s.Samples, s.Expired)
+		}
+		w("\n")
+	}
+
+	if c := r.Capacity; c != nil {
+		w("## Memory per connection and the largest table\n\n")
+		w("- Per tracked connection: **%.0f bytes** (`conntrack.Footprint(n)/n`: a 32-byte `Conn` + 4 index slots of 8 bytes; both directions share the index), in hugepages, outside the Go heap.\n", c.BytesPerConn)
+		w("- govsd's other hugepage use with a minimal configuration (1024-entry table, a 1024-frame pcap, %d mbufs), measured as free hugepages before and after its start: %.1f MiB.\n", 1024+mbufSlack, float64(c.OverheadBytes)/(1<<20))
+		if c.Largest > 0 {
+			how := fmt.Sprintf("searched by starting govsd under EAL `--socket-limit=%d` (MiB) with the same minimal configuration: the largest `conn_table_size` that started is **%d** (to within %d entries, %d starts)", c.LimitMiB, c.Largest, c.Step, c.Starts)
+			if c.Scaled {
+				how += fmt.Sprintf("; the 4 GiB figure is projected from that limit with the same overhead (scaled check: quick mode or fewer than 2048 free hugepages)")
+			}
+			w("- Largest table in 4 GiB of hugepages: **%d connections** (%.1f M) — %s. The table's own limit is 2^26 = 67.1 M entries, exactly 4 GiB on its own.\n", c.Projected4GiB, float64(c.Projected4GiB)/1e6, how)
+		}
+		w("- A table whose conns and index alone fill the limit (%d entries) was %s.\n\n", c.Over, okText(c.OverRefused, "refused with the connection-table error, as it must", "NOT refused as expected"))
+	}
+
+	if s := r.Stall; s != nil {
+		g := max(s.QuietGapUs, s.BusyGapUs)
+		w("## Poll-loop stalls caused by the Go runtime\n\n")
+		w("govsd forwards the %s file (%s) at full speed on its worker lcore while the control plane is first idle for %d s, then busy for %d s: two goroutines of the bench call the admin API's reload (`govsctl reload`: re-read the YAML, validate, build and swap a snapshot) in a loop and another polls stats/status every 10 ms. govsd ran with `GODEBUG=gctrace=1`. `max_poll_gap_us` is the longest time between two polls of port 0 since start (it includes start-up and the quiet phase).\n\n", r.StallCase.Pcap.Kind, r.StallCase.Pcap, s.QuietSecs, s.BusySecs)
+		w("| | quiet | busy |\n|---|---:|---:|\n")
+		w("| max_poll_gap_us (since start) | %d | %d |\n", s.QuietGapUs, s.BusyGapUs)
+		w("| forwarding Mpps | %.2f | %.2f |\n", s.QuietMpps, s.BusyMpps)
+		w("| reloads (failed) | – | %d (%d) |\n", s.Reloads, s.ReloadErrs)
+		w("| GC cycles / longest stop-the-world phase | – | %d / %.3f ms |\n", s.GCs, s.MaxSTWMs)
+		for _, k := range gapThresholds(s.QuietGaps, s.BusyGaps) {
+			w("| poll gaps over %s (govsd's poll_gaps_over) | %d | %d |\n", k, s.QuietGaps[k], s.BusyGaps[k])
+		}
+		if s.ThreadKnown {
+			w("| worker thread: involuntary context switches | %d | %d |\n", s.QuietThread.Involuntary, s.BusyThread.Involuntary)
+			w("| worker thread: time runnable but off CPU (ms) | %.1f | %.1f |\n", float64(s.QuietThread.WaitNs)/1e6, float64(s.BusyThread.WaitNs)/1e6)
+		}
+		w("\nThe bench pins itself to CPU 0, so the CPU time the worker loses in the busy phase goes to govsd's own threads allowed on its CPU (Go runtime: GC workers, the goroutines serving the reloads) or to other processes of the machine (it is shared). Stop-the-world phases stop the worker's goroutine too: it is an ordinary goroutine on the lcore thread. ")
+		if s.ThreadKnown {
+			if len(s.SharingThreads) == 0 {
+				w("At the end of the run no other govsd thread was allowed on the worker's CPU %d.\n\n", s.WorkerCPU)
+			} else {
+				w("At the end of the run %d other govsd thread(s) were allowed on the worker's CPU %d: %s (a thread named after the worker is one the Go runtime cloned from the worker thread: it inherits its CPU).\n\n", len(s.SharingThreads), s.WorkerCPU, strings.Join(s.SharingThreads, ", "))
+			}
+		} else {
+			w("\n\n")
+		}
+		w("A pull-based vdev never drops on rx (the port reports rx_missed %d). At 5 Mpps a 1024-descriptor rx ring holds 204.8 µs of traffic: the longest gap, %d µs, would drop **%.0f packets** (gap × 5 Mpps − 1024). The longest gap is a maximum since start (not per phase); the counts of gaps over each threshold are per phase. A gap over 200 µs at 5 Mpps is (nearly) one overflow of the ring.\n\n",
+			s.RxMissed, g, wouldBeDrops(float64(g), 5e6, 1024))
+	}
+
+	if p := r.Profile; p != nil {
+		w("## Where govsd's time goes\n\n")
+		if p.Err != "" && p.Top == "" {
+			w("No CPU profile: %s.\n\n", p.Err)
+		} else {
+			w("CPU profile of govsd taken over %d s right after the %s measurement (%d flows) of the first repeat, through the admin socket's `/debug/pprof/profile`; the worker lcore's goroutine is in it (its time inside C — the PMD's rx copy and tx — shows as `runtime.cgocall`). `go tool pprof %s %s` to explore it.\n\n```\n%s\n```\n\n",
+				profileSeconds, p.Case.Name, p.Case.Pcap.Flows, r.GovsdCopy, p.Path, p.Top)
+		}
+	}
+
+	w("## Machine\n\n")
+	m := r.Machine
+	w("- CPU: %s, %s CPUs (%s)%s\n", m.CPU, m.Cores, m.Caches, ifNotEmpty(", hypervisor ", m.Hypervisor))
+	w("- Memory: %s; hugepages: %d × 2 MiB before the run, raised to %d for it (%d free at its start), restored afterwards\n", m.MemTotal, r.PagesBefore, r.PagesRun, r.FreePagesRun)
+	w("- %s, kernel %s, DPDK %s, %s, govs %s\n", m.OS, m.Kernel, m.DPDK, m.Go, m.Commit)
+	w("- govsd binary: `%s` (measured as a copy taken at the start, `%s`)%s\n", r.GovsdBin, r.GovsdCopy, ifNotEmpty(", environment ", strings.Join(r.GovsdEnv, " ")))
+	w("- Load average before / after the run: %s / %s (the machine is shared: other test runs may have been going on)\n\n", r.LoadBefore, r.LoadAfter)
+
+	w("## Method\n\n")
+	w(methodText)
+	if len(r.Plan.Notes) > 0 {
+		w("\nAdjustments made by this run:\n\n")
+		for _, n := range r.Plan.Notes {
+			w("- %s\n", n)
+		}
+	}
+	if len(r.Errs) > 0 {
+		w("\n## Failures\n\n")
+		for _, e := range r.Errs {
+			w("- %s\n", strings.ReplaceAll(firstLine(e), "|", "\\|"))
+		}
+	}
+	return os.WriteFile(h.outPath, []byte(b.String()), 0o644)
+}
+
+func synDrops(runs []synRun) string {
+	sum := map[string]uint64{}
+	for _, s := range runs {
+		for k, v := range s.Drops {
+			sum[k] += v
+		}
+	}
+	l := caseLine{Drops: sum}
+	return l.dropText() + " (first pass)"
+}
+
+func fmtList(xs []float64) string {
+	var p []string
+	for _, x := range xs {
+		p = append(p, fmt.Sprintf("%.3f", x))
+	}
+	return strings.Join(p, " ")
+}
+
+func okText(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
+}
+
+func ifNotEmpty(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+const methodText = `- **Traffic.** Generated pcaps of 64-byte frames (Ethernet 14 + IPv4 20 + TCP 20 + 10 bytes of payload; valid checksums), cached under ` + "`$XDG_CACHE_HOME/govs-bench`" + ` (or ` + "`/tmp/govs-bench`" + `). Clients are 172.16.0.0/12 (1000 ports per address), routed via the port's gateway 10.0.0.254; VIP 10.0.0.100:80; four real servers 10.0.1.11–14 (port 8080 for NAT, 80 for DR/TUN), scheduler rr; gateway and servers are static neighbours (nobody answers ARP on a pcap vdev).
+  - *natin* (cases nat-in, tun, dr): one SYN per flow, then R rounds of one ACK per flow (client -> VIP). After the first pass over the file, every packet (the SYNs too: ESTABLISHED + SYN stays ESTABLISHED) is a lookup of an established connection, so the SYN share only matters during warm-up.
+  - *natout* (nat-out): one SYN per flow (creates the connections), then R rounds of replies from the server rr gave the flow (flow i -> server i mod 4, rr in SYN order) to the client: the reply direction (lookup by the server-side key, source rewritten to the VIP). A wrong mapping would show as not_local drops.
+  - *syn*: distinct SYNs only.
+- **Replay.** ` + "`net_pcap0,rx_pcap=FILE,infinite_rx=1`" + `: at start the PMD loads every frame of the file into an mbuf and then copies them, in a loop, into fresh mbufs on each rx burst; transmitted packets are counted and freed (no tx_pcap). The pcap source is as large as the file (for 1M flows several GB), so both programs pay for reading it from memory; that is why the reference is measured on the same file.
+- **govsd.** One worker lcore (` + "`eal.lcores: \"0-1\"`" + `, lcore 1 polls, lcore 0 is the control plane), ` + "`--in-memory`" + `, mbufs = frames of the file + 8192, ` + "`mbuf_data_room: 256`" + ` (448 bytes per mbuf, as testpmd's ` + "`--mbuf-size=256`" + `), burst 32, conn_table_size = flows × 1.1. Rate = delta of the worker's tx_packets (and rx_packets) between admin-API samples one second apart, after the warm-up.
+- **Reference.** ` + "`dpdk-testpmd -l 0-1 --no-pci --in-memory --vdev <same> -- --forward-mode=5tswap|io --nb-cores=1 --burst=32 --total-num-mbufs=<same> --mbuf-size=256 --stats-period 1`" + `: one forwarding lcore (1). 5tswap swaps MACs, IPs and ports (a rewrite of every packet, no state); io forwards untouched (the ceiling). Rate = testpmd's Tx-pps per 1 s stats block; the first block (start-up) and the warm-up blocks are skipped.
+- **Order.** Per repeat and per file: testpmd 5tswap, the govsd cases, testpmd io (natin files), testpmd 5tswap again; never two DPDK processes at once (2 cores). A repeat's reference is the median of the windows of both 5tswap runs, which bracket govsd in time. The ratio is median(govsd) / median(testpmd 5tswap) on the same file, medians over the repeats; the per-repeat ratios show how much the machine's noise moved.
+`
