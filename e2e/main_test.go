@@ -39,19 +39,12 @@ func run(m *testing.M) int {
 		return m.Run() // each test skips, or on CI fails, with envIssue
 	}
 
-	release, err := netlab.Claim(tag)
+	cleaned, done, err := netlab.StartRun(tag, func(format string, args ...any) { fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	defer release()
-	if err := netlab.CleanTag(tag); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: leftovers of an earlier run with this tag:", err)
-	}
-	cleaned, err := netlab.CleanStale()
-	if len(cleaned) > 0 || err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: removed leftovers of dead runs %v (errors: %v)\n", cleaned, err)
-	}
+	defer done()
 	for _, t := range append(cleaned, tag) {
 		removeTempDirs(t)
 	}

@@ -30,17 +30,12 @@ func runTests(m *testing.M) int {
 		return m.Run() // the namespace tests skip (or fail on CI) by themselves
 	}
 	tag = netlab.RunTag()
-	release, err := netlab.Claim(tag)
+	_, done, err := netlab.StartRun(tag, func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer release()
-	netlab.CleanTag(tag)
-	if cleaned, err := netlab.CleanStale(); len(cleaned) > 0 || err != nil {
-		fmt.Fprintf(os.Stderr, "removed leftovers of dead runs %v (errors: %v)\n", cleaned, err)
-	}
-	defer netlab.CleanTag(tag)
+	defer done()
 
 	dir, err := os.MkdirTemp("", "govs-realserver-test-")
 	if err != nil {

@@ -21,22 +21,19 @@ func TestMain(m *testing.M) {
 	tag = netlab.RunTag()
 	code := func() int {
 		if netlab.MissingRoot() == "" {
-			release, err := netlab.Claim(tag)
+			_, done, err := netlab.StartRun(tag, logStderr)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
 			}
-			defer release()
-			netlab.CleanTag(tag)
-			if cleaned, err := netlab.CleanStale(); len(cleaned) > 0 || err != nil {
-				fmt.Fprintf(os.Stderr, "cleaned stale runs %v: %v\n", cleaned, err)
-			}
-			defer netlab.CleanTag(tag)
+			defer done()
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
 }
+
+func logStderr(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
 // newNS creates a namespace removed when the test ends.
 func newNS(t *testing.T, suffix string) *netlab.NS {

@@ -126,3 +126,25 @@ func CleanStale() ([]string, error) {
 	}
 	return cleaned, errors.Join(errs...)
 }
+
+// StartRun is what a test binary does before building labs: claim tag,
+// remove what an earlier run with this tag and dead runs left behind
+// (reported through logf), and return the tags it cleaned and a done func
+// that removes this run's leftovers and releases the tag.
+func StartRun(tag string, logf func(format string, args ...any)) (cleaned []string, done func(), err error) {
+	release, err := Claim(tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CleanTag(tag); err != nil {
+		logf("leftovers of an earlier run with tag %s: %v", tag, err)
+	}
+	cleaned, err = CleanStale()
+	if len(cleaned) > 0 || err != nil {
+		logf("removed leftovers of dead runs %v (errors: %v)", cleaned, err)
+	}
+	return cleaned, func() {
+		CleanTag(tag)
+		release()
+	}, nil
+}
