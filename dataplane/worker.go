@@ -336,6 +336,18 @@ func (w *worker) onExpire(c *conntrack.Conn) {
 
 func (w *worker) ipLen() uint64 { return uint64(w.p.IPEnd - w.p.L3Off) }
 
+// countOut counts a server->client packet of c (NAT replies).
+func (w *worker) countOut(c *conntrack.Conn) {
+	n := w.ipLen()
+	rs, svc, m := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID], &w.cnt.method[c.Method%numMethods]
+	add(&rs.outPkts, 1)
+	add(&rs.outBytes, n)
+	add(&svc.outPkts, 1)
+	add(&svc.outBytes, n)
+	add(&m.pkts, 1)
+	add(&m.bytes, n)
+}
+
 // countIn counts a client->server packet of c (before any rewrite).
 func (w *worker) countIn(c *conntrack.Conn) {
 	n := w.ipLen()
@@ -367,14 +379,7 @@ func (w *worker) natOut(frame []byte, c *conntrack.Conn) verdict {
 		return w.dropped(DropTTLExceeded)
 	}
 	w.track(c, false)
-	n := w.ipLen()
-	rs, svc, m := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID], &w.cnt.method[c.Method%numMethods]
-	add(&rs.outPkts, 1)
-	add(&rs.outBytes, n)
-	add(&svc.outPkts, 1)
-	add(&svc.outBytes, n)
-	add(&m.pkts, 1)
-	add(&m.bytes, n)
+	w.countOut(c)
 	packet.SetSrc(frame, p, c.VIP, c.VPort)
 	return w.toHost(frame, c.ClientIP)
 }
@@ -392,7 +397,7 @@ func (w *worker) icmpErrorToVIP(buf []byte, off int) verdict {
 	if w.redirect(q.Dst, q.DstPort) {
 		return vRedirect
 	}
-	c, ok := w.conns.LookupIn(conntrack.Key{SrcIP: q.Dst, DstIP: q.Src, SrcPort: q.DstPort, DstPort: q.SrcPort, Proto: q.Proto})
+	c, ok := w.conns.LookupIn(quotedKey(q))
 	if !ok {
 		return w.dropped(DropICMPUnhandled)
 	}
@@ -421,17 +426,22 @@ func (w *worker) icmpErrorFromServer(frame []byte) verdict {
 	if w.redirect(q.Src, q.SrcPort) {
 		return vRedirect
 	}
-	c, ok := w.conns.LookupOut(conntrack.Key{SrcIP: q.Dst, DstIP: q.Src, SrcPort: q.DstPort, DstPort: q.SrcPort, Proto: q.Proto})
+	c, ok := w.conns.LookupOut(quotedKey(q))
 	if !ok {
 		return w.dropped(DropNotLocal)
 	}
 	if !packet.DecTTL(frame, p) {
 		return w.dropped(DropTTLExceeded)
 	}
+	w.countOut(c)
 	packet.ICMPErrorSetOuterSrcInnerDst(frame, p, q, c.VIP, c.VIP, c.VPort)
-	add(&w.cnt.rs[c.RSID].outPkts, 1)
-	add(&w.cnt.svc[c.SvcID].outPkts, 1)
 	return w.toHost(frame, c.ClientIP)
+}
+
+// quotedKey is the connection key of the direction opposite to the packet
+// an ICMP error quotes: the error travels back along the connection.
+func quotedKey(q *packet.Quoted) conntrack.Key {
+	return conntrack.Key{SrcIP: q.Dst, DstIP: q.Src, SrcPort: q.DstPort, DstPort: q.SrcPort, Proto: q.Proto}
 }
 
 // hostCacheSize is the number of destinations whose route and next-hop MAC
