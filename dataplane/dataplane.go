@@ -35,7 +35,7 @@ type Dataplane struct {
 	mu       sync.Mutex // serialises Apply and Stop
 	ids      *idAllocator
 	gen      uint64
-	probed   []portState // DPDK ports we configured, for cleanup
+	configured   []portState // DPDK ports we configured, for cleanup
 	launched bool
 	stopped  bool
 
@@ -169,14 +169,14 @@ func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (port
 	// queues may already hold mbufs of our pool (net_pcap loads its file
 	// at queue setup), and EAL's cleanup would close it after the pool is
 	// gone.
-	dp.probed = append(dp.probed, portState{id: id})
+	dp.configured = append(dp.configured, portState{id: id})
 	if err := dpdk.PortConfigure(id, conf, dp.pool, socket); err != nil {
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
 	}
 	if err := dpdk.PortStart(id); err != nil {
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
 	}
-	dp.probed[len(dp.probed)-1].started = true
+	dp.configured[len(dp.configured)-1].started = true
 	// Promiscuous so that frames for MACs we answer for (and broadcasts) arrive
 	// whatever the NIC filters; not every vdev supports it.
 	_ = dpdk.SetPromiscuous(id, true)
@@ -273,7 +273,7 @@ func (dp *Dataplane) teardown() error {
 		}
 	}
 	var errs []error
-	for _, ps := range dp.probed {
+	for _, ps := range dp.configured {
 		if ps.started {
 			if err := dpdk.PortStop(ps.id); err != nil {
 				errs = append(errs, err)
