@@ -32,12 +32,12 @@ type Dataplane struct {
 	stopping atomic.Bool
 	failed   chan error // a worker lcore died
 
-	mu       sync.Mutex // serialises Apply and Stop
-	ids      *idAllocator
-	gen      uint64
-	configured   []portState // DPDK ports we configured, for cleanup
-	launched bool
-	stopped  bool
+	mu         sync.Mutex // serialises Apply and Stop
+	ids        *idAllocator
+	gen        uint64
+	configured []portState // DPDK ports we configured, for cleanup
+	launched   bool
+	stopped    bool
 
 	controlCPUs int
 }
