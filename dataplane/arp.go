@@ -87,9 +87,11 @@ func (w *worker) neighbourTick() {
 }
 
 // housekeep runs between bursts: incremental expiry (more when idle) and
-// neighbour maintenance.
+// neighbour maintenance. 16 entries per busy iteration still sweep a 1M
+// table every ~0.25 s at 8 Mpps (270k iterations/s); 64 cost 4 % of the
+// forwarding rate for nothing.
 func (w *worker) housekeep(idle bool) {
-	budget := 64
+	budget := 16
 	if idle {
 		budget = 1024
 	}
