@@ -42,9 +42,10 @@ type lcoreLoop struct {
 	keysIn, keysOut   [maxBurst]conntrack.Key
 	connsIn, connsOut [maxBurst]*conntrack.Conn
 
-	idleSpins int
-	sleep     time.Duration
-	lastPoll  uint64 // TSC of the previous poll of port 0; 0 after a sleep
+	idleSpins   int
+	sleep       time.Duration
+	lastPoll    uint64 // TSC of the previous poll of port 0; 0 after a sleep
+	minGapTicks uint64 // PollGapThresholds[0] in TSC ticks
 
 	tid atomic.Int32 // the lcore thread's id, once running (for CPU confinement)
 }
@@ -52,9 +53,9 @@ type lcoreLoop struct {
 // measureGap records the longest time between two polls that the loop did
 // not choose to sleep: what GC pauses, preemption or a slow burst cost.
 func (l *lcoreLoop) measureGap(tsc uint64) {
-	if l.lastPoll != 0 && tsc > l.lastPoll {
-		gapNs := (tsc - l.lastPoll) * 1000000 / l.tscPms
-		if gapNs > PollGapThresholds[0] {
+	// Compared in TSC ticks first: no division on the common, short gap.
+	if l.lastPoll != 0 && tsc > l.lastPoll && tsc-l.lastPoll > l.minGapTicks {
+		if gapNs := (tsc - l.lastPoll) * 1000000 / l.tscPms; gapNs > PollGapThresholds[0] {
 			c := l.w.cnt
 			if gapNs > c.maxLoopGapNs {
 				add(&c.maxLoopGapNs, gapNs-c.maxLoopGapNs)
@@ -77,6 +78,7 @@ func newLcoreLoop(dp *Dataplane, w *worker, queue uint16) (l *lcoreLoop, err err
 	if l.tscPms == 0 {
 		l.tscPms = 1
 	}
+	l.minGapTicks = PollGapThresholds[0] * l.tscPms / 1000000
 	// Every array handed to C lives in C memory (see dpdk.MbufArray).
 	arr := func(n int) []*dpdk.Mbuf {
 		a, e := dpdk.MbufArray(n)
