@@ -8,16 +8,26 @@ import "sync/atomic"
 // ~10 % of the per-packet time with six counters per packet. Readers use
 // atomic loads, so they see whole values, possibly a few packets old.
 
+// Directions of a connection's packets, indexing trafficCounters.dir.
+const (
+	dirIn  = 0 // client -> server
+	dirOut = 1 // server -> client (NAT replies)
+)
+
 // trafficCounters are per service or per real server.
 type trafficCounters struct {
-	conns, inPkts, outPkts, inBytes, outBytes uint64
-	active, inactive                          uint64 // current connections by state (ipvsadm ActiveConn/InActConn)
-	_                                         uint64 // pad to 64 bytes
+	conns            uint64
+	dir              [2]packetCounters // by dirIn / dirOut
+	active, inactive uint64            // current connections by state (ipvsadm ActiveConn/InActConn)
+	_                uint64            // pad to 64 bytes
 }
+
+// packetCounters count packets and their IP bytes.
+type packetCounters struct{ pkts, bytes uint64 }
 
 // methodCounters count client->server packets forwarded by one method (and,
 // for NAT, the replies too).
-type methodCounters struct{ pkts, bytes uint64 }
+type methodCounters = packetCounters
 
 const numMethods = 3
 
@@ -53,10 +63,10 @@ type TrafficStats struct {
 
 func (t *TrafficStats) addFrom(c *trafficCounters) {
 	t.Conns += load(&c.conns)
-	t.InPkts += load(&c.inPkts)
-	t.OutPkts += load(&c.outPkts)
-	t.InBytes += load(&c.inBytes)
-	t.OutBytes += load(&c.outBytes)
+	t.InPkts += load(&c.dir[dirIn].pkts)
+	t.OutPkts += load(&c.dir[dirOut].pkts)
+	t.InBytes += load(&c.dir[dirIn].bytes)
+	t.OutBytes += load(&c.dir[dirOut].bytes)
 	t.Active += load(&c.active)
 	t.Inactive += load(&c.inactive)
 }

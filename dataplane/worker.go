@@ -336,26 +336,19 @@ func (w *worker) onExpire(c *conntrack.Conn) {
 
 func (w *worker) ipLen() uint64 { return uint64(w.p.IPEnd - w.p.L3Off) }
 
-// countOut counts a server->client packet of c (NAT replies).
-func (w *worker) countOut(c *conntrack.Conn) {
-	n := w.ipLen()
-	rs, svc, m := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID], &w.cnt.method[c.Method%numMethods]
-	add(&rs.outPkts, 1)
-	add(&rs.outBytes, n)
-	add(&svc.outPkts, 1)
-	add(&svc.outBytes, n)
-	add(&m.pkts, 1)
-	add(&m.bytes, n)
-}
-
 // countIn counts a client->server packet of c (before any rewrite).
-func (w *worker) countIn(c *conntrack.Conn) {
+func (w *worker) countIn(c *conntrack.Conn) { w.count(c, dirIn) }
+
+// countOut counts a server->client packet of c (NAT replies).
+func (w *worker) countOut(c *conntrack.Conn) { w.count(c, dirOut) }
+
+func (w *worker) count(c *conntrack.Conn, dir int) {
 	n := w.ipLen()
-	rs, svc, m := &w.cnt.rs[c.RSID], &w.cnt.svc[c.SvcID], &w.cnt.method[c.Method%numMethods]
-	add(&rs.inPkts, 1)
-	add(&rs.inBytes, n)
-	add(&svc.inPkts, 1)
-	add(&svc.inBytes, n)
+	rs, svc, m := &w.cnt.rs[c.RSID].dir[dir], &w.cnt.svc[c.SvcID].dir[dir], &w.cnt.method[c.Method%numMethods]
+	add(&rs.pkts, 1)
+	add(&rs.bytes, n)
+	add(&svc.pkts, 1)
+	add(&svc.bytes, n)
 	add(&m.pkts, 1)
 	add(&m.bytes, n)
 }

@@ -250,11 +250,11 @@ func TestNATRoundTrip(t *testing.T) {
 	}
 	s := r.w.snap.services[0]
 	rc := &r.w.cnt.rs[s.dests[idx].id]
-	if rc.conns != 1 || rc.inPkts != 2 || rc.outPkts != 1 || rc.active != 1 || rc.inactive != 0 {
+	if rc.conns != 1 || rc.dir[dirIn].pkts != 2 || rc.dir[dirOut].pkts != 1 || rc.active != 1 || rc.inactive != 0 {
 		t.Fatalf("rs counters %+v", *rc)
 	}
-	if want := ipTotalLen(syn) + ipTotalLen(ack); r.w.cnt.svc[s.id].inBytes != want {
-		t.Fatalf("svc inBytes %d", r.w.cnt.svc[s.id].inBytes)
+	if want := ipTotalLen(syn) + ipTotalLen(ack); r.w.cnt.svc[s.id].dir[dirIn].bytes != want {
+		t.Fatalf("svc in bytes %d", r.w.cnt.svc[s.id].dir[dirIn].bytes)
 	}
 }
 
