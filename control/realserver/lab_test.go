@@ -26,12 +26,7 @@ func requireLab(t *testing.T) {
 // newNS creates namespace tag+suffix, deleted when the test ends.
 func newNS(t *testing.T, suffix string) *netlab.NS {
 	t.Helper()
-	ns, err := netlab.NewNS(tag + suffix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
-	return ns
+	return netlabtest.NewNS(t, tag+suffix)
 }
 
 // veth links a (interface aif, address acidr) and b (bif, bcidr).

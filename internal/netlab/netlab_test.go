@@ -38,12 +38,7 @@ func logStderr(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n",
 // newNS creates a namespace removed when the test ends.
 func newNS(t *testing.T, suffix string) *netlab.NS {
 	t.Helper()
-	ns, err := netlab.NewNS(tag + suffix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
-	return ns
+	return netlabtest.NewNS(t, tag+suffix)
 }
 
 // leftovers lists namespaces and root links whose name starts with prefix.

@@ -35,3 +35,14 @@ func Missing(t testing.TB, why string) {
 	}
 	t.Skipf("skipped: %s", why)
 }
+
+// NewNS creates namespace name for t and deletes it when the test ends.
+func NewNS(t testing.TB, name string) *netlab.NS {
+	t.Helper()
+	ns, err := netlab.NewNS(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	return ns
+}
