@@ -101,14 +101,10 @@ func startDSREnv(kind, method, prefix string) (env *dsrEnv, err error) {
 	}
 	env.base = dsrBaseConf(method, prefix, env.dir)
 	env.describe = env.realServerState
-	cidrs := make([]string, len(dsrServerIPs))
-	for i, ip := range dsrServerIPs {
-		cidrs[i] = ip + "/24"
-	}
 	env.lab, err = netlab.NewDSRLab(netlab.DSRSpec{
 		Prefix:      prefix,
 		ClientCIDR:  clientCIDR,
-		ServerCIDRs: cidrs,
+		ServerCIDRs: slash24(dsrServerIPs),
 		Prepare:     func(s *netlab.Server) error { return env.realserver(s, "setup") },
 		Cleanup:     func(s *netlab.Server) error { return env.realserver(s, "teardown") },
 		Services: netlab.Services{

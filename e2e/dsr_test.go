@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -222,14 +221,4 @@ func checkDirectReturn(t *testing.T, env *dsrEnv, s *netlab.Server, frames []net
 func sameMAC(a, b net.HardwareAddr) bool { return a.String() == b.String() }
 
 // frameSample formats up to 30 frames.
-func frameSample(frames []netlab.Frame) string {
-	var b strings.Builder
-	for i, f := range frames {
-		if i == 30 {
-			fmt.Fprintf(&b, "... and %d more\n", len(frames)-30)
-			break
-		}
-		fmt.Fprintln(&b, f)
-	}
-	return b.String()
-}
+func frameSample(frames []netlab.Frame) string { return netlab.FormatFrames(frames, 30) }

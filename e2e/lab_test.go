@@ -228,15 +228,11 @@ func startNATEnv() (env *natEnv, err error) {
 		return
 	}
 	env.base = baseConf(tag, env.dir)
-	cidrs := make([]string, len(serverIPs))
-	for i, ip := range serverIPs {
-		cidrs[i] = ip + "/24"
-	}
 	env.lab, err = netlab.NewNATLab(netlab.NATSpec{
 		Prefix:      tag,
 		ClientCIDR:  clientCIDR,
 		ClientGW:    wanAddr,
-		ServerCIDRs: cidrs,
+		ServerCIDRs: slash24(serverIPs),
 		ServerGW:    lanAddr,
 		HTTPPort:    rsHTTPPort,
 		EchoPort:    rsEchoPort,
@@ -255,4 +251,13 @@ func startNATEnv() (env *natEnv, err error) {
 			return err
 		})
 	return
+}
+
+// slash24 gives each address its /24 prefix, as the labs' segments are.
+func slash24(ips []string) []string {
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip + "/24"
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -239,3 +240,17 @@ func captureFilter(protos []uint8) []unix.SockFilter {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// FormatFrames lists up to max frames, one per line, for test failure
+// messages.
+func FormatFrames(frames []Frame, max int) string {
+	var b strings.Builder
+	for i, f := range frames {
+		if i == max {
+			fmt.Fprintf(&b, "... and %d more\n", len(frames)-max)
+			break
+		}
+		fmt.Fprintln(&b, f)
+	}
+	return b.String()
+}

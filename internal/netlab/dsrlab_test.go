@@ -147,17 +147,7 @@ func TestDSRLabDirectReturn(t *testing.T) {
 	}
 }
 
-func sample(frames []netlab.Frame) string {
-	var b strings.Builder
-	for i, f := range frames {
-		if i == 20 {
-			fmt.Fprintf(&b, "... %d more\n", len(frames)-20)
-			break
-		}
-		fmt.Fprintln(&b, f)
-	}
-	return b.String()
-}
+func sample(frames []netlab.Frame) string { return netlab.FormatFrames(frames, 20) }
 
 // TestParseFrameICMPAndIPIP checks the frame decoding that the e2e tests
 // rely on: ICMP fragmentation-needed with its MTU, and IPIP with its inner
