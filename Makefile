@@ -5,7 +5,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO       ?= go
 FUZZTIME ?= 30s
 
-.PHONY: all build test fmt-check vet demo fuzz bench clean
+.PHONY: all build test fmt-check vet sanitize demo fuzz bench clean
 
 all: build
 
@@ -15,8 +15,22 @@ build:
 # -p 1: packages run one at a time, so the e2e tests, cgo tests and netlab
 # tests never compete for hugepages, lcores or namespaces. vet has already
 # compiled everything in parallel by then.
-test: fmt-check vet
-	$(GO) test -p 1 -count=1 -timeout 40m ./...
+# -race on every package but e2e, whose tests drive separate govsd binaries
+# that -race on the test would not instrument. The race build is compiled in
+# parallel first (-exec true runs nothing): -p 1 would build it serially.
+test: fmt-check vet sanitize
+	$(GO) test -race -count=1 -exec true $$($(GO) list ./... | grep -v '/e2e$$') >/dev/null
+	$(GO) test -race -p 1 -count=1 -timeout 40m $$($(GO) list ./... | grep -v '/e2e$$')
+	$(GO) test -p 1 -count=1 -timeout 40m ./e2e
+
+# The C fast path under AddressSanitizer and UndefinedBehaviorSanitizer:
+# the frame-level tests (dataplane, dataplane/fastpath: the C code the
+# lcores run, through the harness) and every input of the libFuzzer corpus.
+SANITIZE_CFLAGS := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	CGO_CFLAGS="$(SANITIZE_CFLAGS)" CGO_LDFLAGS="-fsanitize=undefined" \
+		$(GO) test -asan -count=1 ./dataplane ./dataplane/fastpath
+	bash scripts/cfuzz.sh corpus
 
 fmt-check:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
@@ -30,6 +44,7 @@ demo:
 	$(MAKE) build
 	./bin/govs-demo -config configs/demo.yaml
 
+# Every Go fuzz target and the C fast path's libFuzzer target, FUZZTIME each.
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 

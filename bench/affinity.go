@@ -42,23 +42,6 @@ type threadStat struct {
 	Involuntary   uint64 // context switches it did not ask for
 }
 
-// workerThread finds the tid of the DPDK worker lcore thread of pid.
-func workerThread(pid int) (int, bool) {
-	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*")
-	for _, t := range tasks {
-		b, err := os.ReadFile(filepath.Join(t, "comm"))
-		if err != nil {
-			continue
-		}
-		c := strings.TrimSpace(string(b))
-		if strings.HasPrefix(c, "rte-worker") || strings.HasPrefix(c, "lcore-worker") {
-			tid, _ := strconv.Atoi(filepath.Base(t))
-			return tid, true
-		}
-	}
-	return 0, false
-}
-
 // readThreadStat reads /proc/<pid>/task/<tid>/{schedstat,status}.
 func readThreadStat(pid, tid int) (threadStat, error) {
 	var s threadStat

@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/govs-project/govs/dataplane/conntrack"
 )
 
 // capacityResult is the memory side of the report.
 type capacityResult struct {
-	BytesPerConn  float64 // conntrack.Footprint(n)/n
+	BytesPerConn  float64 // bytesPerConn()
 	OverheadBytes int64   // hugepages govsd uses besides its table (free pages before/after start)
 	LimitMiB      int     // EAL --socket-limit of the search
 	Scaled        bool    // the search ran with less than 4 GiB
@@ -28,12 +26,12 @@ const gib = 1 << 30
 // largestTable is the most conns whose table fits in limit bytes next to
 // overhead bytes of everything else, rounded down to a multiple of 1024.
 func largestTable(limit, overhead int64) int {
-	n := (limit - overhead) / int64(conntrack.Footprint(1<<20)/(1<<20))
+	n := (limit - overhead) / int64(bytesPerConn())
 	n &^= 1023
-	for n > 0 && int64(conntrack.Footprint(int(min(n, conntrack.MaxCapacity)))) > limit-overhead {
+	for n > 0 && tableFootprint(int(min(n, maxTableEntries))) > limit-overhead {
 		n -= 1024
 	}
-	return int(max(0, min(n, conntrack.MaxCapacity)))
+	return int(max(0, min(n, maxTableEntries)))
 }
 
 // searchLargest finds the largest n in [lo, hi) for which fits(n) holds,
@@ -61,7 +59,7 @@ func searchLargest(lo, hi, step int, fits func(int) bool) int {
 // limit from which 4 GiB is projected with the same overhead), and checks
 // that a table filling the limit on its own is refused.
 func (h *harness) runCapacity(tinyPcap string, tiny pcapSpec) capacityResult {
-	res := capacityResult{BytesPerConn: float64(conntrack.Footprint(1<<20)) / (1 << 20)}
+	res := capacityResult{BytesPerConn: bytesPerConn()}
 	base := govsdConf{Device: pcapDevice(tinyPcap), ConnTable: 1024, Mbufs: mbufsFor(tiny) + mbufSlack, Method: "nat"}
 
 	before := freePages()
@@ -73,7 +71,7 @@ func (h *harness) runCapacity(tinyPcap string, tiny pcapSpec) capacityResult {
 	time.Sleep(300 * time.Millisecond)
 	used := int64(before-freePages()) * hugepageSize
 	g.stop()
-	res.OverheadBytes = used - int64(conntrack.Footprint(1024))
+	res.OverheadBytes = used - tableFootprint(1024)
 
 	res.LimitMiB = 4096
 	if freePages()-h.reservePages < 4096/2+32 || h.quick {
@@ -91,7 +89,7 @@ func (h *harness) runCapacity(tinyPcap string, tiny pcapSpec) capacityResult {
 		g.stop()
 		return true, ""
 	}
-	res.Over = int(min(limit/int64(res.BytesPerConn), conntrack.MaxCapacity))
+	res.Over = int(min(limit/int64(res.BytesPerConn), maxTableEntries))
 	ok, msg := try(res.Over)
 	res.OverRefused = !ok && strings.Contains(msg, "connection table")
 	if ok {
@@ -107,7 +105,7 @@ func (h *harness) runCapacity(tinyPcap string, tiny pcapSpec) capacityResult {
 	res.Largest = searchLargest(lo, res.Over, res.Step, func(n int) bool { ok, _ := try(n); return ok })
 	res.Projected4GiB = res.Largest
 	if res.Scaled {
-		rest := limit - int64(conntrack.Footprint(res.Largest)) // what else took hugepages
+		rest := limit - tableFootprint(res.Largest) // what else took hugepages
 		res.Projected4GiB = largestTable(4*gib, rest)
 	}
 	return res

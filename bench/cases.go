@@ -1,10 +1,6 @@
 package main
 
-import (
-	"fmt"
-
-	"github.com/govs-project/govs/dataplane/conntrack"
-)
+import "fmt"
 
 // benchCase is one govsd measurement: a forwarding method on a pcap.
 type benchCase struct {
@@ -49,7 +45,7 @@ func pcapBytes(s pcapSpec, withTable bool) int64 {
 	}
 	b := (n+mbufSlack)*mbufBytes + ring*8 + hugeOverhead
 	if withTable {
-		b += int64(conntrack.Footprint(tableFor(s.Flows)))
+		b += tableFootprint(tableFor(s.Flows))
 	}
 	return b
 }

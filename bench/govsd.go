@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/govs-project/govs/control/admin"
-	"github.com/govs-project/govs/dataplane/conntrack"
 )
 
 // govsd is a running govsd of the bench.
@@ -34,18 +33,15 @@ func (h *harness) launchGovsd(name string, conf govsdConf, env []string, wait bo
 	for ring < int64(conf.Mbufs) {
 		ring <<= 1
 	}
-	need := int64(conf.Mbufs)*mbufBytes + ring*8 + int64(conntrack.Footprint(conf.ConnTable)) + hugeOverhead
+	need := int64(conf.Mbufs)*mbufBytes + ring*8 + tableFootprint(conf.ConnTable) + hugeOverhead
 	if conf.SocketMiB > 0 {
 		need = int64(conf.SocketMiB) << 20
 	}
 	if err := h.ensureFree(need, 60*time.Second); err != nil {
 		return nil, err
 	}
-	conf.Prefix = h.newPrefix()
-	conf.Socket = filepath.Join(h.runDir, conf.Prefix+".sock")
-	conf.Static = h.staticNeighbors
-	cfgPath := filepath.Join(h.runDir, conf.Prefix+".yaml")
-	if err := os.WriteFile(cfgPath, []byte(conf.yaml()), 0o644); err != nil {
+	conf, cfgPath, err := h.writeConf(conf)
+	if err != nil {
 		return nil, err
 	}
 	env = mergeEnv(h.govsdEnv, env)
@@ -62,6 +58,17 @@ func (h *harness) launchGovsd(name string, conf govsdConf, env []string, wait bo
 		return nil, err
 	}
 	return g, nil
+}
+
+// writeConf gives conf a fresh EAL prefix and admin socket in the run
+// directory and writes it there; it returns conf so completed and the
+// file's path.
+func (h *harness) writeConf(conf govsdConf) (govsdConf, string, error) {
+	conf.Prefix = h.newPrefix()
+	conf.Socket = filepath.Join(h.runDir, conf.Prefix+".sock")
+	conf.Static = h.staticNeighbors
+	path := filepath.Join(h.runDir, conf.Prefix+".yaml")
+	return conf, path, os.WriteFile(path, []byte(conf.yaml()), 0o644)
 }
 
 func (g *govsd) stop() { g.child.stop(30 * time.Second) }

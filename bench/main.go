@@ -47,7 +47,7 @@ type harness struct {
 	noBuild          bool
 	staticNeighbors  bool
 	govsdEnv         []string
-	profile          bool
+	profile, pprof   bool
 	note             string
 	govsdSrc         string // the binary the frozen copy h.govsd was taken from
 
@@ -121,13 +121,14 @@ func newHarness(args []string) (*harness, error) {
 	synFlows := fs.Int("syn-flows", 0, "distinct SYNs of the syn pcap (default 2097152)")
 	hp := fs.Int("hugepages", 0, "raise nr_hugepages to this for the run, restored after (default 3072, quick 1536; never lowered)")
 	reserve := fs.Int("reserve-pages", 256, "free hugepages left to other users of the machine")
-	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity")
+	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable (stall includes the reference C loop; conntable compares the connection table with rte_hash)")
 	cache := fs.String("cache", "", "directory for generated pcaps (default $XDG_CACHE_HOME/govs-bench or /tmp/govs-bench)")
 	out := fs.String("out", "", "report file (default bench/RESULTS.md; quick: RESULTS-quick.md in the cache directory)")
 	testpmd := fs.String("testpmd", "dpdk-testpmd", "testpmd binary")
 	noBuild := fs.Bool("no-build", false, "use bin/govsd as it is")
 	note := fs.String("note", "", "a remark printed at the top of the report (e.g. what the govsd binary carries)")
-	profile := fs.Bool("profile", true, "take a 5 s CPU profile of govsd after the first nat-in measurement (admin socket's /debug/pprof)")
+	profile := fs.Bool("profile", true, "record 5 s of govsd's worker lcore with perf after the first nat-in measurement")
+	pprof := fs.Bool("pprof", false, "with -profile, also take Go's CPU profile of govsd (admin socket's /debug/pprof; the Go side only)")
 	govsdBin := fs.String("govsd", "", "govsd binary to measure (default: bin/govsd, built first)")
 	govsdEnv := fs.String("govsd-env", "", "space-separated VAR=value pairs for every govsd started, e.g. GODEBUG=cgocheck=0")
 	if err := fs.Parse(args); err != nil {
@@ -148,9 +149,10 @@ func newHarness(args []string) (*harness, error) {
 	def(&h.windows, 5, 3)
 	def(&h.synFlows, 2<<20, 2<<20)
 	def(&h.hugepagesTarget, 3072, 1536)
-	h.stallQuiet, h.stallBusy = 10, 20
+	// Phases of equal length: their counts of gaps compare directly.
+	h.stallQuiet, h.stallBusy = 20, 20
 	if h.quick {
-		h.stallQuiet, h.stallBusy = 5, 10
+		h.stallQuiet, h.stallBusy = 8, 8
 	}
 	fl := *flowsFlag
 	if fl == "" {
@@ -179,7 +181,7 @@ func newHarness(args []string) (*harness, error) {
 	h.repoRoot = root
 	h.govsd = filepath.Join(root, "bin", "govsd")
 	h.govsdEnv = strings.Fields(*govsdEnv)
-	h.profile = *profile
+	h.profile, h.pprof = *profile, *pprof
 	h.note = *note
 	if *govsdBin != "" {
 		h.govsd, h.noBuild = *govsdBin, true

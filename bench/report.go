@@ -108,8 +108,8 @@ func resultLine(l caseLine) string {
 		l.Case.Name, l.Case.Pcap.Flows, l.Mpps, l.RefMpps, l.Ratio)
 }
 
-// printResults writes the RESULT lines (stdout) and the other findings as
-// INFO lines.
+// printResults writes the RESULT lines (stdout), the other findings as
+// INFO lines and one TARGET line per target of issue 7.
 func (h *harness) printResults(r *results) {
 	for _, l := range r.lines() {
 		fmt.Println(resultLine(l))
@@ -126,12 +126,22 @@ func (h *harness) printResults(r *results) {
 		fmt.Printf("INFO new_conns_per_sec_per_lcore=%.0f\n", median(cps))
 	}
 	if s := r.Stall; s != nil {
-		fmt.Printf("INFO max_poll_gap_us_quiet=%d max_poll_gap_us_busy=%d reloads=%d would_be_drops_at_5mpps=%.0f",
-			s.QuietGapUs, s.BusyGapUs, s.Reloads, wouldBeDrops(float64(max(s.QuietGapUs, s.BusyGapUs)), 5e6, 1024))
-		for _, k := range gapThresholds(s.QuietGaps, s.BusyGaps) {
-			fmt.Printf(" gaps_over_%s_busy=%d", strings.ReplaceAll(k, "µ", "u"), s.BusyGaps[k])
+		fmt.Println(stallInfo(s))
+	}
+	if ref := r.RefLoop; ref != nil {
+		fmt.Println(refloopInfo(ref.Quiet))
+		fmt.Println(refloopInfo(ref.Busy))
+	}
+	if p := r.Profile; p != nil {
+		fmt.Println(profileInfo(p))
+	}
+	if r.ConnTable != nil {
+		for _, l := range conntableInfo(r.ConnTable) {
+			fmt.Println(l)
 		}
-		fmt.Println()
+	}
+	for _, t := range issue7Targets(r.lines(), r.Capacity, r.Stall, r.RefLoop) {
+		fmt.Println(t.line())
 	}
 	for _, e := range r.Errs {
 		fmt.Println("FAILED", firstLine(e))
@@ -166,72 +176,6 @@ func (l caseLine) dropText() string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, l.Drops[k]))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// target is one goal of issue 4 with what was measured.
-type target struct{ goal, measured, verdict string }
-
-func verdict(ok bool, known bool) string {
-	switch {
-	case !known:
-		return "not measured"
-	case ok:
-		return "met"
-	}
-	return "NOT met"
-}
-
-func (r *results) targets(lines []caseLine) []target {
-	var t []target
-	find := func(name string, flows int) *caseLine {
-		for i := range lines {
-			if lines[i].Case.Name == name && (flows == 0 || lines[i].Case.Pcap.Flows == flows) {
-				return &lines[i]
-			}
-		}
-		return nil
-	}
-	small := 0
-	if len(r.Plan.Pcaps) > 0 {
-		small = r.Plan.Pcaps[0].Flows
-	}
-	if l := find("nat-in", 1<<16); l != nil {
-		t = append(t, target{"NAT, 64k flows: >= 0.5x testpmd 5tswap", fmt.Sprintf("%.3fx (%.2f / %.2f Mpps)", l.Ratio, l.Mpps, l.RefMpps), verdict(l.Ratio >= 0.5, true)})
-	} else if l := find("nat-in", small); l != nil {
-		t = append(t, target{"NAT, 64k flows: >= 0.5x testpmd 5tswap", fmt.Sprintf("%d flows: %.3fx", small, l.Ratio), verdict(l.Ratio >= 0.5, true)})
-	} else {
-		t = append(t, target{"NAT, 64k flows: >= 0.5x testpmd 5tswap", "–", verdict(false, false)})
-	}
-	if l := find("nat-in", 1<<20); l != nil {
-		m := fmt.Sprintf("nat-in %.2f Mpps", l.Mpps)
-		ok := l.Mpps >= 10
-		if o := find("nat-out", 1<<20); o != nil {
-			m += fmt.Sprintf(", nat-out %.2f Mpps", o.Mpps)
-		}
-		t = append(t, target{">= 10 Mpps with 1M flows (one lcore)", m, verdict(ok, true)})
-	} else {
-		t = append(t, target{">= 10 Mpps with 1M flows (one lcore)", "–", verdict(false, false)})
-	}
-	if l := find("syn", 0); l != nil {
-		t = append(t, target{">= 2M new connections/s (one lcore)", fmt.Sprintf("%.2f M/s", l.Mpps), verdict(l.Mpps >= 2, true)})
-	} else {
-		t = append(t, target{">= 2M new connections/s (one lcore)", "–", verdict(false, false)})
-	}
-	if c := r.Capacity; c != nil {
-		t = append(t, target{"<= 64 B per tracked connection", fmt.Sprintf("%.0f B", c.BytesPerConn), verdict(c.BytesPerConn <= 64, true)})
-	}
-	if s := r.Stall; s != nil && s.BusyGaps != nil {
-		n := s.QuietGaps["200µs"] + s.BusyGaps["200µs"]
-		t = append(t, target{"no rx drop from runtime stalls at 5 Mpps (1024-descriptor ring: gap <= 204.8 µs)",
-			fmt.Sprintf("%d poll gaps over 200 µs during the %d s of the stall measurement (%d while reloading); longest %d µs -> %.0f packets would be dropped in that one", n, s.QuietSecs+s.BusySecs, s.BusyGaps["200µs"], max(s.QuietGapUs, s.BusyGapUs), wouldBeDrops(float64(max(s.QuietGapUs, s.BusyGapUs)), 5e6, 1024)),
-			verdict(n == 0, true)})
-	} else if s != nil {
-		g := max(s.QuietGapUs, s.BusyGapUs)
-		t = append(t, target{"no rx drop from runtime stalls at 5 Mpps (1024-descriptor ring: gap <= 204.8 µs)",
-			fmt.Sprintf("longest poll gap %d µs -> %.0f packets would be dropped", g, wouldBeDrops(float64(g), 5e6, 1024)),
-			verdict(float64(g) <= 204.8, true)})
-	}
-	return t
 }
 
 // writeReport writes RESULTS.md.
@@ -286,11 +230,7 @@ func (h *harness) writeReport(r *results) error {
 		w(".\n\n")
 	}
 
-	w("## Targets (issue 4)\n\n| target | measured | |\n|---|---|---|\n")
-	for _, t := range r.targets(lines) {
-		w("| %s | %s | %s |\n", t.goal, t.measured, t.verdict)
-	}
-	w("\n")
+	writeTargets(&b, issue7Targets(lines, r.Capacity, r.Stall, r.RefLoop))
 
 	if len(r.SYN) > 0 {
 		w("## New connections per second\n\n")
@@ -305,7 +245,7 @@ func (h *harness) writeReport(r *results) error {
 
 	if c := r.Capacity; c != nil {
 		w("## Memory per connection and the largest table\n\n")
-		w("- Per tracked connection: **%.0f bytes** (`conntrack.Footprint(n)/n`: a 32-byte `Conn` + 4 index slots of 8 bytes; both directions share the index), in hugepages, outside the Go heap.\n", c.BytesPerConn)
+		w("- Per tracked connection: **%.0f bytes** (%s), in hugepages, outside the Go heap.\n", c.BytesPerConn, footprintSource)
 		w("- govsd's other hugepage use with a minimal configuration (1024-entry table, a 1024-frame pcap, %d mbufs), measured as free hugepages before and after its start: %.1f MiB.\n", 1024+mbufSlack, float64(c.OverheadBytes)/(1<<20))
 		if c.Largest > 0 {
 			how := fmt.Sprintf("searched by starting govsd under EAL `--socket-limit=%d` (MiB) with the same minimal configuration: the largest `conn_table_size` that started is **%d** (to within %d entries, %d starts)", c.LimitMiB, c.Largest, c.Step, c.Starts)
@@ -317,45 +257,9 @@ func (h *harness) writeReport(r *results) error {
 		w("- A table whose conns and index alone fill the limit (%d entries) was %s.\n\n", c.Over, okText(c.OverRefused, "refused with the connection-table error, as it must", "NOT refused as expected"))
 	}
 
-	if s := r.Stall; s != nil {
-		g := max(s.QuietGapUs, s.BusyGapUs)
-		w("## Poll-loop stalls caused by the Go runtime\n\n")
-		w("govsd forwards the %s file (%s) at full speed on its worker lcore while the control plane is first idle for %d s, then busy for %d s: two goroutines of the bench call the admin API's reload (`govsctl reload`: re-read the YAML, validate, build and swap a snapshot) in a loop and another polls stats/status every 10 ms. govsd ran with `GODEBUG=gctrace=1`. `max_poll_gap_us` is the longest time between two polls of port 0 since start (it includes start-up and the quiet phase).\n\n", r.StallCase.Pcap.Kind, r.StallCase.Pcap, s.QuietSecs, s.BusySecs)
-		w("| | quiet | busy |\n|---|---:|---:|\n")
-		w("| max_poll_gap_us (since start) | %d | %d |\n", s.QuietGapUs, s.BusyGapUs)
-		w("| forwarding Mpps | %.2f | %.2f |\n", s.QuietMpps, s.BusyMpps)
-		w("| reloads (failed) | – | %d (%d) |\n", s.Reloads, s.ReloadErrs)
-		w("| GC cycles / longest stop-the-world phase | – | %d / %.3f ms |\n", s.GCs, s.MaxSTWMs)
-		for _, k := range gapThresholds(s.QuietGaps, s.BusyGaps) {
-			w("| poll gaps over %s (govsd's poll_gaps_over) | %d | %d |\n", k, s.QuietGaps[k], s.BusyGaps[k])
-		}
-		if s.ThreadKnown {
-			w("| worker thread: involuntary context switches | %d | %d |\n", s.QuietThread.Involuntary, s.BusyThread.Involuntary)
-			w("| worker thread: time runnable but off CPU (ms) | %.1f | %.1f |\n", float64(s.QuietThread.WaitNs)/1e6, float64(s.BusyThread.WaitNs)/1e6)
-		}
-		w("\nThe bench pins itself to CPU 0, so the CPU time the worker loses in the busy phase goes to govsd's own threads allowed on its CPU (Go runtime: GC workers, the goroutines serving the reloads) or to other processes of the machine (it is shared). Stop-the-world phases stop the worker's goroutine too: it is an ordinary goroutine on the lcore thread. ")
-		if s.ThreadKnown {
-			if len(s.SharingThreads) == 0 {
-				w("At the end of the run no other govsd thread was allowed on the worker's CPU %d.\n\n", s.WorkerCPU)
-			} else {
-				w("At the end of the run %d other govsd thread(s) were allowed on the worker's CPU %d: %s (a thread named after the worker is one the Go runtime cloned from the worker thread: it inherits its CPU).\n\n", len(s.SharingThreads), s.WorkerCPU, strings.Join(s.SharingThreads, ", "))
-			}
-		} else {
-			w("\n\n")
-		}
-		w("A pull-based vdev never drops on rx (the port reports rx_missed %d). At 5 Mpps a 1024-descriptor rx ring holds 204.8 µs of traffic: the longest gap, %d µs, would drop **%.0f packets** (gap × 5 Mpps − 1024). The longest gap is a maximum since start (not per phase); the counts of gaps over each threshold are per phase. A gap over 200 µs at 5 Mpps is (nearly) one overflow of the ring.\n\n",
-			s.RxMissed, g, wouldBeDrops(float64(g), 5e6, 1024))
-	}
-
-	if p := r.Profile; p != nil {
-		w("## Where govsd's time goes\n\n")
-		if p.Err != "" && p.Top == "" {
-			w("No CPU profile: %s.\n\n", p.Err)
-		} else {
-			w("CPU profile of govsd taken over %d s right after the %s measurement (%d flows) of the first repeat, through the admin socket's `/debug/pprof/profile`; the worker lcore's goroutine is in it (its time inside C — the PMD's rx copy and tx — shows as `runtime.cgocall`). `go tool pprof %s %s` to explore it.\n\n```\n%s\n```\n\n",
-				profileSeconds, p.Case.Name, p.Case.Pcap.Flows, r.GovsdCopy, p.Path, p.Top)
-		}
-	}
+	writeStalls(&b, r)
+	writeProfile(&b, r)
+	writeConntable(&b, r.ConnTable)
 
 	w("## Machine\n\n")
 	m := r.Machine

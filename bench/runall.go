@@ -26,9 +26,11 @@ type results struct {
 	SYN       []synRun
 	SYNCase   *benchCase
 	Stall     *stallResult
+	RefLoop   *refloopResult // the reference C loop of the stall measurement
 	StallCase *benchCase
 	Capacity  *capacityResult
 	Profile   *profileResult
+	ConnTable *conntableResult // govs's connection table against rte_hash
 	Errs      []string
 
 	Start, End              time.Time
@@ -146,20 +148,8 @@ func (h *harness) runAll() (*results, error) {
 	}
 
 	if h.wants("stall") && len(p.Pcaps) > 0 && p.Pcaps[0].Kind == kindNATIn {
-		c := benchCase{Name: "nat-in", Method: "nat", Pcap: p.Pcaps[0]}
-		path, err := ensurePcap(h.cacheDir, c.Pcap, h.logf)
-		if err == nil {
-			h.logf("poll-loop stalls: %ds quiet, %ds of reloads", h.stallQuiet, h.stallBusy)
-			var st stallResult
-			st, err = h.runStall(c, path, h.stallQuiet, h.stallBusy)
-			if err == nil {
-				res.Stall, res.StallCase = &st, &c
-				h.logf("  max poll gap: %d µs quiet, %d µs with %d reloads", st.QuietGapUs, st.BusyGapUs, st.Reloads)
-			}
-		}
-		if err != nil {
-			res.fail("stall: %v", err)
-			h.logf("FAILED: %v", err)
+		if err := h.runStallStep(res, p.Pcaps[0]); err != nil {
+			return res, err
 		}
 	}
 	if h.wants("capacity") {
@@ -176,7 +166,51 @@ func (h *harness) runAll() (*results, error) {
 		}
 		h.logf("  %v B/conn; largest table in 4 GiB %d (largest started under %d MiB: %d)", c.BytesPerConn, c.Projected4GiB, c.LimitMiB, c.Largest)
 	}
+	if h.wants("conntable") {
+		if err := h.runConntableStep(res); err != nil {
+			return res, err
+		}
+	}
 	return res, h.interrupted()
+}
+
+// runStallStep measures govsd's poll-loop stalls on s, then the reference C
+// loop's on the same file with the same phases. A failure of either is
+// recorded and the run goes on; only an unusable file or an interruption
+// is returned.
+func (h *harness) runStallStep(res *results, s pcapSpec) error {
+	c := benchCase{Name: "nat-in", Method: "nat", Pcap: s}
+	path, err := ensurePcap(h.cacheDir, c.Pcap, h.logf)
+	if err != nil {
+		return err
+	}
+	res.StallCase = &c
+	h.logf("poll-loop stalls: %ds quiet, %ds of reloads", h.stallQuiet, h.stallBusy)
+	st, err := h.runStall(c, path, h.stallQuiet, h.stallBusy)
+	if err == nil {
+		res.Stall = &st
+		h.logf("  max poll gap: %d µs quiet, %d µs with %d reloads", st.QuietGapUs, st.BusyGapUs, st.Reloads)
+	} else if err := h.noteFailure(res, "stall", err); err != nil {
+		return err
+	}
+	h.logf("reference C loop: %ds quiet, %ds busy", h.stallQuiet, h.stallBusy)
+	ref, err := h.runRefloop(c, path, h.stallQuiet, h.stallBusy, st.lastStats, st.lastStatus)
+	if err != nil {
+		return h.noteFailure(res, "reference loop", err)
+	}
+	res.RefLoop = &ref
+	h.logf("  reference: longest gap %d µs quiet, %d µs busy (%d reloads on the stand-in)", ref.Quiet.MaxGapUs, ref.Busy.MaxGapUs, ref.Reloads)
+	return nil
+}
+
+// noteFailure records a failed step; an interruption is returned instead.
+func (h *harness) noteFailure(res *results, step string, err error) error {
+	if errors.Is(err, errInterrupted) {
+		return err
+	}
+	res.fail("%s: %v", step, err)
+	h.logf("FAILED: %v", err)
+	return nil
 }
 
 // capacityPcap is the small file of the memory checks.

@@ -5,19 +5,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/govs-project/govs/control/admin"
 )
 
 // stallResult is the poll-loop stall measurement.
 type stallResult struct {
 	QuietGapUs, BusyGapUs uint64  // max_poll_gap_us after the quiet and the busy phase
+	WarmGapUs             uint64  // max_poll_gap_us before the quiet phase (start-up, warm-up)
 	QuietMpps, BusyMpps   float64 // forwarding rate in each phase
-	Reloads, ReloadErrs   int64
-	StatsCalls            int64
+	loadCounts                    // the busy phase's control-plane load
 	GCs                   int     // GC cycles during the busy phase (gctrace)
 	MaxSTWMs              float64 // longest stop-the-world phase among them
 	QuietSecs, BusySecs   int
@@ -31,6 +29,10 @@ type stallResult struct {
 	// poll gaps longer than each threshold, per phase (govsd's
 	// poll_gaps_over; nil when this govsd does not report them)
 	QuietGaps, BusyGaps map[string]uint64
+	// govsd's last stats and status replies, for the reference loop's
+	// stand-in server
+	lastStats  admin.Stats
+	lastStatus admin.Status
 }
 
 // gapThresholds are the keys of poll_gaps_over, shortest first.
@@ -96,9 +98,7 @@ func parseGCTrace(log string) []gcTrace {
 // maximum is only known when it exceeds the quiet one.
 func (h *harness) runStall(c benchCase, pcapPath string, quiet, busy int) (stallResult, error) {
 	res := stallResult{QuietSecs: quiet, BusySecs: busy}
-	conf := govsdConf{Device: pcapDevice(pcapPath), ConnTable: tableFor(c.Pcap.Flows),
-		Mbufs: mbufsFor(c.Pcap) + mbufSlack, Method: "nat"}
-	g, err := h.startGovsd("stall-"+c.Pcap.String(), conf, []string{"GODEBUG=gctrace=1"})
+	g, err := h.startGovsd("stall-"+c.Pcap.String(), stallConf(c, pcapPath), []string{"GODEBUG=gctrace=1"})
 	if err != nil {
 		return res, err
 	}
@@ -107,7 +107,8 @@ func (h *harness) runStall(c benchCase, pcapPath string, quiet, busy int) (stall
 		return res, err
 	}
 	pid := g.cmd.Process.Pid
-	tid, tidOK := workerThread(pid)
+	worker, tidOK := workerThread(pid)
+	tid := worker.TID
 	res.ThreadKnown = tidOK
 	thread := func() threadStat {
 		if !tidOK {
@@ -120,6 +121,7 @@ func (h *harness) runStall(c benchCase, pcapPath string, quiet, busy int) (stall
 	if err != nil {
 		return res, err
 	}
+	res.WarmGapUs = a.MaxPollGapUs
 	ths := []threadStat{thread()}
 	if err := h.sleep(time.Duration(quiet) * time.Second); err != nil {
 		return res, err
@@ -136,37 +138,9 @@ func (h *harness) runStall(c benchCase, pcapPath string, quiet, busy int) (stall
 	res.QuietMpps = rate(a.TxPackets, b.TxPackets, tb.Sub(ta).Seconds()) / 1e6
 	gcBefore := len(parseGCTrace(g.logText()))
 
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	for range 2 { // two reloaders keep the control plane's goroutines busy
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				if err := g.adm.Reload(); err != nil {
-					atomic.AddInt64(&res.ReloadErrs, 1)
-				} else {
-					atomic.AddInt64(&res.Reloads, 1)
-				}
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for !stop.Load() {
-			if _, err := g.adm.Stats(); err == nil {
-				atomic.AddInt64(&res.StatsCalls, 1)
-			}
-			if _, err := g.adm.Status(); err == nil {
-				atomic.AddInt64(&res.StatsCalls, 1)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
+	load := startControlLoad(g.adm)
 	err = h.sleep(time.Duration(busy) * time.Second)
-	stop.Store(true)
-	wg.Wait()
+	res.loadCounts = load.finish()
 	if err != nil {
 		return res, err
 	}
@@ -186,21 +160,27 @@ func (h *harness) runStall(c benchCase, pcapPath string, quiet, busy int) (stall
 		res.GCs++
 		res.MaxSTWMs = max(res.MaxSTWMs, t.STWMs)
 	}
-	if tidOK {
-		var set unix.CPUSet
-		if unix.SchedGetaffinity(tid, &set) == nil && set.Count() == 1 {
-			for cpu := range 1024 {
-				if set.IsSet(cpu) {
-					res.WorkerCPU = cpu
-					res.SharingThreads = threadsOnCPU(pid, tid, cpu)
-				}
-			}
+	if tidOK { // pinned to one CPU (pickWorkerThread)
+		res.WorkerCPU = worker.CPUs[0]
+		res.SharingThreads = threadsOnCPU(pid, tid, res.WorkerCPU)
+	}
+	if st, err := g.adm.Status(); err == nil {
+		res.lastStatus = st
+		if len(st.Ports) > 0 {
+			res.RxMissed = st.Ports[0].RxMissed
 		}
 	}
-	if st, err := g.adm.Status(); err == nil && len(st.Ports) > 0 {
-		res.RxMissed = st.Ports[0].RxMissed
+	if st, err := g.adm.Stats(); err == nil {
+		res.lastStats = st
 	}
 	return res, nil
+}
+
+// stallConf is govsd's configuration for the stall measurement (and the
+// reference loop's EAL arguments): NAT on c's file.
+func stallConf(c benchCase, pcapPath string) govsdConf {
+	return govsdConf{Device: pcapDevice(pcapPath), ConnTable: tableFor(c.Pcap.Flows),
+		Mbufs: mbufsFor(c.Pcap) + mbufSlack, Method: "nat"}
 }
 
 // withKeys adds the keys of all that m lacks, as zero.

@@ -50,7 +50,7 @@ func parseTestpmdStats(text string) []pmdSample {
 // testpmdArgs is the command line of the reference: the same vdev, pcap and
 // mbuf geometry as govsd, one forwarding lcore (1), lcore 0 printing stats.
 func testpmdArgs(bin, prefix, pcap, mode string, mbufs int) []string {
-	return []string{bin, "-l", "0-1", "--no-pci", "--in-memory", "--file-prefix", prefix,
+	return []string{bin, "-l", benchLcores, "--no-pci", "--in-memory", "--file-prefix", prefix,
 		"--no-telemetry", "--log-level=lib.eal:notice",
 		"--vdev", "net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1",
 		"--",

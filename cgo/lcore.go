@@ -75,6 +75,12 @@ func govsLcoreEntry(h C.uintptr_t) (ret C.int) {
 	return C.int(fn())
 }
 
+// LcoreRunning reports whether a function launched on lcore is still
+// running (rte_eal_get_lcore_state is RUNNING).
+func LcoreRunning(lcore uint) bool {
+	return lcoreEnabled(lcore) && C.rte_eal_get_lcore_state(C.uint(lcore)) == C.RUNNING
+}
+
 // WaitLcore waits until the function launched on lcore has returned and
 // gives its result (rte_eal_wait_lcore). rte_eal_wait_lcore busy-spins, so
 // this first polls the lcore state with sleeps to leave the CPU to others.

@@ -37,6 +37,9 @@ func NewPktMbufPool(name string, n, cache uint32, dataRoom uint16, socket int) (
 // Name is the pool's name.
 func (p *Mempool) Name() string { return p.name }
 
+// Ptr is the struct rte_mempool *, for C code that allocates from it.
+func (p *Mempool) Ptr() unsafe.Pointer { return unsafe.Pointer(p.p) }
+
 // Free releases the pool (rte_mempool_free). All its mbufs must have been
 // returned and no port may still use it. Calling Free twice is harmless.
 func (p *Mempool) Free() {

@@ -44,6 +44,10 @@ func NewRing(name string, count uint32, socket int, singleProducer, singleConsum
 // Name is the ring's name.
 func (r *Ring) Name() string { return r.name }
 
+// Ptr is the struct rte_ring *, for C code that uses the ring itself (the
+// fast path's lcores).
+func (r *Ring) Ptr() unsafe.Pointer { return unsafe.Pointer(r.r) }
+
 // Enqueue adds as many of ms as fit, in order, in one cgo call, and returns
 // how many; the caller still owns (and must free or retry) ms[n:].
 func (r *Ring) Enqueue(ms []*Mbuf) int {

@@ -14,19 +14,19 @@ import (
 // and reloads) may run anywhere, and the kernel would then time-share a
 // worker's CPU with them: measured, a busy control plane cost the worker
 // 2.7 s of CPU in 10 s and poll gaps of 9 ms. Threads created later inherit
-// the mask (Go creates threads from non-worker threads: a worker's
-// goroutine is locked, so its new Ms come from the template thread). It
-// returns the number of CPUs left to the control plane (0: it could not
-// leave any, e.g. workers on every CPU, and nothing was changed).
+// the mask (Go creates them from its own threads, never from an lcore
+// thread, which runs C only). It returns the number of CPUs left to the
+// control plane (0: it could not leave any, e.g. workers on every CPU, and
+// nothing was changed).
 func (dp *Dataplane) confineControlThreads() int {
 	deadline := time.Now().Add(2 * time.Second)
 	workers := map[int]bool{}
 	var workerCPUs unix.CPUSet
-	for _, l := range dp.loops {
-		for l.tid.Load() == 0 && time.Now().Before(deadline) {
+	for _, w := range dp.workers {
+		for w.TID() == 0 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		tid := int(l.tid.Load())
+		tid := w.TID()
 		if tid == 0 {
 			return 0
 		}

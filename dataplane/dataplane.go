@@ -3,43 +3,76 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	dpdk "github.com/govs-project/govs/cgo"
-	"github.com/govs-project/govs/dataplane/conntrack"
-	"github.com/govs-project/govs/dataplane/neigh"
+	"github.com/govs-project/govs/dataplane/fastpath"
 )
 
-// Dataplane owns EAL, the ports, the mbuf pool and the worker lcores.
+// Ring sizes between the lcores and the slow path. A full ring costs the
+// packets that did not fit (counted), never a wait.
+const (
+	inboxRing  = 4096 // lcore -> lcore hand-off of flows
+	puntRing   = 1024 // lcore -> slow path (ARP, packets waiting for a MAC)
+	injectRing = 1024 // slow path -> lcore (ARP replies and requests, released packets)
+)
+
+// Dataplane owns EAL, the ports, the mbuf pool, the worker lcores (each
+// running the C fast path) and the slow path that serves them.
 type Dataplane struct {
 	opts  Options
 	pool  *dpdk.Mempool
 	ports []portInfo
 	specs []PortSpec
 
-	workers []uint // worker lcore ids
-	loops   []*lcoreLoop
-	tables  []unsafe.Pointer // conn table memory per worker
-	neigh   *neigh.Table
+	lcores  []uint // worker lcore ids, by worker index
+	sh      *fastpath.Shared
+	pub     *fastpath.Publisher
+	neigh   *fastpath.Neigh
+	workers []*fastpath.Worker
+	inbox   []*dpdk.Ring
+	punt    []*dpdk.Ring
+	inject  []*dpdk.Ring
+	slow    *slowRunner
+	failed  chan error // a worker lcore died
 
-	snap     atomic.Pointer[Snapshot]
-	stopping atomic.Bool
-	failed   chan error // a worker lcore died
+	watchLcores chan struct{} // tells the slow runner every lcore was launched
+
+	cur atomic.Pointer[compiled]
 
 	mu         sync.Mutex // serialises Apply and Stop
 	ids        *idAllocator
 	gen        uint64
 	configured []portState // DPDK ports we configured, for cleanup
-	launched   bool
+	launched   []bool
 	stopped    bool
 
 	controlCPUs int
+}
+
+// checkOptions refuses unset options: their defaults live in the
+// configuration, not here.
+func checkOptions(o Options) error {
+	var errs []error
+	need := func(name string, v, lo, hi int) {
+		if v < lo || v > hi {
+			errs = append(errs, fmt.Errorf("dataplane option %s: %d, want %d..%d", name, v, lo, hi))
+		}
+	}
+	need("conn_table_size", o.ConnTableSize, 1, fastpath.MaxConnCapacity)
+	need("mbufs", o.Mbufs, 1, 1<<30)
+	need("mbuf_data_room", o.MbufDataRoom, dpdk.PktmbufHeadroom+64, 65535)
+	need("burst", o.Burst, 1, fastpath.MaxBurst)
+	need("rx_desc", o.RxDesc, 1, 65535)
+	need("tx_desc", o.TxDesc, 1, 65535)
+	need("neighbor_table_size", o.NeighCapacity, 1, 1<<20)
+	return errors.Join(errs...)
 }
 
 // Start initialises EAL with opts.EALArgs, starts the ports of spec, builds
@@ -52,6 +85,9 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 	if len(spec.Ports) > maxPorts {
 		return nil, fmt.Errorf("ports: %d configured, at most %d", len(spec.Ports), maxPorts)
 	}
+	if err := checkOptions(opts); err != nil {
+		return nil, err
+	}
 	if err := checkHugepages(opts.EALArgs); err != nil {
 		return nil, err
 	}
@@ -60,83 +96,99 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 	if err := dpdk.EALInit(opts.EALArgs); err != nil {
 		return nil, fmt.Errorf("EAL init (args %q): %w", strings.Join(opts.EALArgs, " "), err)
 	}
-	dp := &Dataplane{opts: opts, ids: newIDAllocator(), specs: spec.Ports, workers: dpdk.WorkerLcores(), failed: make(chan error, 1)}
+	dp := &Dataplane{opts: opts, ids: newIDAllocator(), specs: spec.Ports, lcores: dpdk.WorkerLcores(), failed: make(chan error, 1), watchLcores: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			dp.teardown()
 		}
 	}()
-	if len(dp.workers) == 0 {
+	if len(dp.lcores) == 0 {
 		return nil, errors.New("eal.lcores: no worker lcore; give at least two lcores (the first runs the control plane)")
 	}
-	nw := len(dp.workers)
-	mbufs := opts.Mbufs
-	if mbufs <= 0 {
-		mbufs = 16383
+	if len(dp.lcores) > fastpath.MaxWorkers {
+		return nil, fmt.Errorf("eal.lcores: %d worker lcores, at most %d", len(dp.lcores), fastpath.MaxWorkers)
 	}
 	socket := dpdk.LcoreSocket(dpdk.MainLcore())
-	room := opts.MbufDataRoom
-	if room <= 0 {
-		room = 2048 + 128
-	}
-	if dp.pool, err = dpdk.NewPktMbufPool("govs_mbufs", uint32(mbufs), 256, uint16(room), socket); err != nil {
-		return nil, fmt.Errorf("mbuf pool of %d mbufs: %w (more hugepages or a smaller dataplane.mbufs)", mbufs, err)
+	if dp.pool, err = dpdk.NewPktMbufPool("govs_mbufs", uint32(opts.Mbufs), 256, uint16(opts.MbufDataRoom), socket); err != nil {
+		return nil, fmt.Errorf("mbuf pool of %d mbufs: %w (more hugepages or a smaller dataplane.mbufs)", opts.Mbufs, err)
 	}
 	for i, ps := range spec.Ports {
-		pi, err := dp.startPort(i, ps, nw, socket)
+		pi, err := dp.startPort(i, ps, len(dp.lcores), socket)
 		if err != nil {
 			return nil, err
 		}
 		dp.ports = append(dp.ports, pi)
 	}
-	dp.neigh = neigh.New(4096)
-	for i, ps := range spec.Ports {
-		for _, sn := range ps.Static {
-			if !dp.neigh.SetStatic(addrU32(sn.Addr), sn.MAC, i) {
-				return nil, fmt.Errorf("ports[%d] (%s).static_neighbors: neighbour table full", i, ps.Name)
-			}
-		}
-	}
-	size := opts.ConnTableSize
-	if size <= 0 {
-		size = 1 << 20
-	}
-	for i, lc := range dp.workers {
-		fp := conntrack.Footprint(size)
-		mem, err := dpdk.Zmalloc(fmt.Sprintf("govs_conns_%d", i), fp, 64, dpdk.LcoreSocket(lc))
-		if err != nil {
-			return nil, fmt.Errorf("connection table for lcore %d (%d entries, %d MiB): %w (more hugepages or a smaller dataplane.conn_table_size)", lc, size, fp>>20, err)
-		}
-		dp.tables = append(dp.tables, mem)
-		t, err := conntrack.New(mem, fp, size, uint64(i+1)*0x9E3779B97F4A7C15)
-		if err != nil {
-			return nil, fmt.Errorf("connection table for lcore %d: %w", lc, err)
-		}
-		w := newWorker(i, nw, t, dp.neigh, nil)
-		l, err := newLcoreLoop(dp, w, uint16(i))
-		if err != nil {
-			return nil, fmt.Errorf("burst arrays for lcore %d: %w", lc, err)
-		}
-		if nw > 1 {
-			if l.inbox, err = dpdk.NewRing(fmt.Sprintf("govs_inbox_%d", i), 4096, dpdk.LcoreSocket(lc), false, true); err != nil {
-				return nil, fmt.Errorf("hand-off ring for lcore %d: %w", lc, err)
-			}
-		}
-		dp.loops = append(dp.loops, l)
+	if err := dp.buildWorkers(); err != nil {
+		return nil, err
 	}
 	if err := dp.Apply(spec); err != nil {
 		return nil, err
 	}
-	for i, lc := range dp.workers {
-		l := dp.loops[i]
-		l.w.setSnapshot(dp.snap.Load())
-		if err := dpdk.LaunchOnLcore(lc, l.run); err != nil {
-			return nil, fmt.Errorf("launch worker on lcore %d: %w", lc, err)
+	dp.slow.start()
+	for i, w := range dp.workers {
+		if err := w.Launch(dp.lcores[i]); err != nil {
+			return nil, err
 		}
-		dp.launched = true
+		dp.launched[i] = true
 	}
+	dp.slow.watch()
 	dp.controlCPUs = dp.confineControlThreads()
 	return dp, nil
+}
+
+// buildWorkers allocates what the lcores share and each worker's state.
+func (dp *Dataplane) buildWorkers() (err error) {
+	nw := len(dp.lcores)
+	mem := fastpath.Hugepages{}
+	if dp.sh, err = fastpath.NewShared(mem, nw, true); err != nil {
+		return fmt.Errorf("fast path shared state: %w", err)
+	}
+	dp.pub = fastpath.NewPublisher(dp.sh)
+	if dp.neigh, err = fastpath.NewNeigh(dp.pub, mem, dp.opts.NeighCapacity); err != nil {
+		return err
+	}
+	dp.launched = make([]bool, nw)
+	hz := dpdk.TSCHz()
+	for i, lc := range dp.lcores {
+		sock := dpdk.LcoreSocket(lc)
+		ring := func(kind string, n uint32, sp, sc bool) (*dpdk.Ring, error) {
+			r, err := dpdk.NewRing(fmt.Sprintf("govs_%s_%d", kind, i), n, sock, sp, sc)
+			if err != nil {
+				return nil, fmt.Errorf("%s ring of lcore %d: %w", kind, lc, err)
+			}
+			return r, nil
+		}
+		punt, err := ring("punt", puntRing, true, true)
+		if err != nil {
+			return err
+		}
+		dp.punt = append(dp.punt, punt)
+		inject, err := ring("inject", injectRing, false, true)
+		if err != nil {
+			return err
+		}
+		dp.inject = append(dp.inject, inject)
+		if nw > 1 {
+			inbox, err := ring("inbox", inboxRing, false, true)
+			if err != nil {
+				return err
+			}
+			dp.inbox = append(dp.inbox, inbox)
+			dp.sh.SetInbox(i, inbox.Ptr())
+		}
+		w, err := fastpath.NewWorker(mem, dp.sh, fastpath.WorkerConfig{
+			Index: i, Queue: i, Burst: dp.opts.Burst, ConnCapacity: dp.opts.ConnTableSize,
+			HashSeed: rand.Uint64(), IdleBackoff: dp.opts.IdleBackoff, IdleSleepMax: dp.opts.IdleSleepMax,
+			TSCHz: hz, Socket: sock, Punt: punt.Ptr(), Inject: inject.Ptr(),
+		})
+		if err != nil {
+			return fmt.Errorf("lcore %d: %w (more hugepages or a smaller dataplane.conn_table_size)", lc, err)
+		}
+		dp.workers = append(dp.workers, w)
+	}
+	dp.slow, err = newSlowRunner(dp)
+	return err
 }
 
 // ControlCPUs is how many CPUs the control plane's threads were confined to,
@@ -145,6 +197,9 @@ func (dp *Dataplane) ControlCPUs() int { return dp.controlCPUs }
 
 func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (portInfo, error) {
 	field := fmt.Sprintf("ports[%d] (%s)", i, ps.Name)
+	if ps.MTU < 68 || ps.MTU > 65535 {
+		return portInfo{}, fmt.Errorf("%s.mtu: %d", field, ps.MTU)
+	}
 	var id uint16
 	var err error
 	if strings.HasPrefix(ps.Device, "net_") {
@@ -159,12 +214,6 @@ func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (port
 		return portInfo{}, fmt.Errorf("%s.device %q: %w", field, ps.Device, err)
 	}
 	conf := dpdk.PortConf{RxQueues: uint16(queues), TxQueues: uint16(queues), RxDesc: uint16(dp.opts.RxDesc), TxDesc: uint16(dp.opts.TxDesc), MTU: uint16(ps.MTU)}
-	if conf.RxDesc == 0 {
-		conf.RxDesc = 1024
-	}
-	if conf.TxDesc == 0 {
-		conf.TxDesc = 1024
-	}
 	// Closed on teardown even when configuration fails half-way: a port's
 	// queues may already hold mbufs of our pool (net_pcap loads its file
 	// at queue setup), and EAL's cleanup would close it after the pool is
@@ -193,34 +242,35 @@ type portState struct {
 	started bool
 }
 
-// portIndex maps a DPDK port id to our port index.
-func (dp *Dataplane) portIndex(id uint16) int {
-	for i := range dp.ports {
-		if dp.ports[i].dpdk == id {
-			return i
-		}
-	}
-	return 0
-}
-
 // Apply compiles spec and swaps it in atomically. Established connections
 // keep their real server. Ports cannot change without a restart. On error the
-// running snapshot stays.
+// running snapshot stays. Every error is a refusal of the configuration.
 func (dp *Dataplane) Apply(spec *Spec) error {
 	dp.mu.Lock()
 	defer dp.mu.Unlock()
+	if dp.stopped {
+		return errors.New("dataplane stopped")
+	}
 	if err := samePorts(dp.specs, spec.Ports); err != nil {
 		return err
 	}
-	s, err := buildSnapshot(dp.gen+1, spec, dp.ports, dp.ids)
+	c, err := compile(dp.gen+1, spec, dp.ports, dp.ids)
 	if err != nil {
 		return err
 	}
-	dp.gen++
-	dp.snap.Store(s)
-	for _, n := range s.wanted {
-		dp.neigh.Want(n.ip, int(n.port))
+	snap, err := fastpath.BuildSnapshot(&c.fp, fastpath.Hugepages{}, dpdk.LcoreSocket(dpdk.MainLcore()))
+	if err != nil {
+		return err
 	}
+	// The slow path first: it refuses a view it cannot serve, and then
+	// nothing has changed yet.
+	if err := dp.slow.apply(c, spec); err != nil {
+		snap.Free()
+		return err
+	}
+	dp.gen++
+	dp.pub.Snapshot(snap)
+	dp.cur.Store(c)
 	return nil
 }
 
@@ -248,13 +298,14 @@ func (dp *Dataplane) fail(err error) {
 
 // Generation is the number of snapshots applied so far.
 func (dp *Dataplane) Generation() uint64 {
-	if s := dp.snap.Load(); s != nil {
-		return s.gen
+	if c := dp.cur.Load(); c != nil {
+		return c.gen
 	}
 	return 0
 }
 
-// Stop stops the workers, the ports and EAL. It is safe to call twice.
+// Stop stops the slow path, the workers, the ports and EAL. It is safe to
+// call twice.
 func (dp *Dataplane) Stop() error {
 	dp.mu.Lock()
 	defer dp.mu.Unlock()
@@ -266,10 +317,20 @@ func (dp *Dataplane) Stop() error {
 
 func (dp *Dataplane) teardown() error {
 	dp.stopped = true
-	dp.stopping.Store(true)
-	if dp.launched {
-		for _, lc := range dp.workers {
-			dpdk.WaitLcore(lc)
+	if dp.slow != nil {
+		dp.slow.stop() // nothing injects or reads the rings from here on
+	}
+	if dp.sh != nil {
+		dp.sh.Stop()
+	}
+	for i, running := range dp.launched {
+		if running {
+			dpdk.WaitLcore(dp.lcores[i])
+		}
+	}
+	for _, rings := range [][]*dpdk.Ring{dp.punt, dp.inject, dp.inbox} {
+		for _, r := range rings {
+			fastpath.DrainRing(r.Ptr())
 		}
 	}
 	var errs []error
@@ -283,13 +344,22 @@ func (dp *Dataplane) teardown() error {
 			errs = append(errs, err)
 		}
 	}
-	for _, l := range dp.loops {
-		if l.inbox != nil {
-			l.inbox.Free()
+	for _, rings := range [][]*dpdk.Ring{dp.punt, dp.inject, dp.inbox} {
+		for _, r := range rings {
+			r.Free()
 		}
 	}
-	for _, m := range dp.tables {
-		dpdk.Free(m)
+	for _, w := range dp.workers {
+		w.Free()
+	}
+	if dp.neigh != nil {
+		dp.neigh.Close()
+	}
+	if dp.pub != nil {
+		dp.pub.Close()
+	}
+	if dp.sh != nil {
+		dp.sh.Free()
 	}
 	if dp.pool != nil {
 		dp.pool.Free()

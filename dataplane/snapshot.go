@@ -4,24 +4,23 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/govs-project/govs/dataplane/conntrack"
-	"github.com/govs-project/govs/dataplane/packet"
+	"github.com/govs-project/govs/dataplane/fastpath"
 	"github.com/govs-project/govs/dataplane/sched"
 )
 
 // Limits of the per-lcore counter arrays (ids are never reused while the
 // process lives, so a reload cannot mix the counters of two servers).
 const (
-	MaxServices    = 1024
-	MaxRealServers = 8192
-	maxPorts       = 16
+	MaxServices    = fastpath.MaxServices
+	MaxRealServers = fastpath.MaxRealServers
+	maxPorts       = fastpath.MaxPorts
 )
 
-// portInfo is a port as the lcores see it.
+// portInfo is a port as the dataplane knows it once started.
 type portInfo struct {
 	name    string
 	dpdk    uint16 // DPDK port id
-	mac     packet.MAC
+	mac     [6]byte
 	ip      uint32
 	net     uint32
 	mask    uint32
@@ -29,51 +28,35 @@ type portInfo struct {
 	mtu     int
 }
 
-// dest is one real server inside a snapshot, with its route precomputed.
-type dest struct {
-	id      uint16 // stable counter id
-	ip      uint32
-	port    uint16
-	weight  uint32
-	method  Method
-	outPort uint8  // port index towards the server
-	nextHop uint32 // the server itself or a gateway
+// destInfo is one real server of a compiled service, for status.
+type destInfo struct {
+	id     uint16
+	ip     uint32
+	port   uint16
+	weight uint32
+	method Method
 }
 
-// service is one virtual service inside a snapshot.
-type service struct {
-	index     int    // position in Snapshot.services (per-lcore scheduler state)
-	id        uint16 // stable counter id
+// serviceInfo is one compiled service, for status.
+type serviceInfo struct {
+	id        uint16
 	name      string
 	vip       uint32
 	proto     uint8
 	port      uint16
-	scheduler sched.Scheduler
-	dests     []dest
-	vipPort   uint8 // port that owns the VIP (answers ARP for it)
+	scheduler string
+	dests     []destInfo
 }
 
-// Snapshot is an immutable view of the configuration, built by the control
-// plane and swapped atomically; lcores load it once per burst.
-type Snapshot struct {
+// compiled is a validated configuration: what the lcores get
+// (fastpath.SnapshotSpec), what the slow path acts on, and what status
+// reports.
+type compiled struct {
 	gen      uint64
-	ports    []portInfo
-	services []service
-	timeouts conntrack.Timeouts
-
-	// open-addressing indexes (no Go map on the hot path)
-	svcSlots []int32 // index+1 into services, keyed by (vip, proto, port)
-	svcMask  uint32
-	vipSlots []uint64 // vip<<32 | portIndex+1, keyed by vip
-	vipMask  uint32
-
-	// addresses the dataplane keeps resolved: servers and gateways
-	wanted []wantedNeigh
-}
-
-type wantedNeigh struct {
-	ip   uint32
-	port uint8
+	services []serviceInfo
+	fp       fastpath.SnapshotSpec
+	vips     map[uint32]int // VIP -> port that owns it
+	wanted   map[uint32]int // next hops to keep resolved -> port
 }
 
 func addrU32(a netip.Addr) uint32 {
@@ -83,15 +66,6 @@ func addrU32(a netip.Addr) uint32 {
 
 func u32Addr(v uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-}
-
-func svcKeyHash(vip uint32, proto uint8, port uint16) uint32 {
-	h := (uint64(vip)<<24 | uint64(proto)<<16 | uint64(port)) * 0x9E3779B97F4A7C15
-	return uint32(h >> 32)
-}
-
-func vipHash(vip uint32) uint32 {
-	return uint32((uint64(vip) * 0x9E3779B97F4A7C15) >> 32)
 }
 
 // idAllocator hands out stable counter ids for services and real servers.
@@ -125,147 +99,89 @@ func (s *idSpace) id(key string) (uint16, error) {
 	return id, nil
 }
 
-// buildSnapshot validates spec against the running ports and compiles it.
+// compile validates spec against the running ports and compiles it.
 // Errors name the service and server they are about.
-func buildSnapshot(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*Snapshot, error) {
-	s := &Snapshot{gen: gen, ports: ports, timeouts: spec.Timeouts}
+func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compiled, error) {
+	c := &compiled{gen: gen, vips: map[uint32]int{}, wanted: map[uint32]int{}}
+	c.fp = fastpath.SnapshotSpec{Gen: gen, Timeouts: spec.Timeouts}
 	if len(spec.Services) > MaxServices {
 		return nil, fmt.Errorf("services: %d configured, at most %d", len(spec.Services), MaxServices)
 	}
-	wanted := map[uint32]uint8{}
 	for _, p := range ports {
+		c.fp.Ports = append(c.fp.Ports, fastpath.Port{IP: p.ip, Net: p.net, Mask: p.mask, Gateway: p.gateway, DPDKID: p.dpdk, MTU: uint16(p.mtu), MAC: p.mac})
 		if p.gateway != 0 {
-			wanted[p.gateway] = portIndexFor(ports, p.gateway)
+			gp, _ := connectedPort(ports, p.gateway)
+			c.wanted[p.gateway] = gp
 		}
 	}
 	for i := range spec.Services {
-		ss := &spec.Services[i]
-		field := fmt.Sprintf("services[%d]", i)
-		if !ss.VIP.Is4() {
-			return nil, fmt.Errorf("%s.vip: %v is not an IPv4 address", field, ss.VIP)
+		if err := c.addService(i, &spec.Services[i], ports, ids); err != nil {
+			return nil, err
 		}
-		vip := addrU32(ss.VIP)
-		vipPort, ok := connectedPort(ports, vip)
+	}
+	return c, nil
+}
+
+func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idAllocator) error {
+	field := fmt.Sprintf("services[%d]", i)
+	if !ss.VIP.Is4() {
+		return fmt.Errorf("%s.vip: %v is not an IPv4 address", field, ss.VIP)
+	}
+	vip := addrU32(ss.VIP)
+	vipPort, ok := connectedPort(ports, vip)
+	if !ok {
+		return fmt.Errorf("%s.vip: %v is not inside any port's subnet, so no port would answer ARP for it", field, ss.VIP)
+	}
+	key := fmt.Sprintf("%d/%v:%d", ss.Proto, ss.VIP, ss.Port)
+	id, err := ids.svc.id(key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	weights := make([]uint32, len(ss.Dests))
+	for j, d := range ss.Dests {
+		weights[j] = d.Weight
+	}
+	table, err := sched.Compile(ss.Scheduler, weights)
+	if err != nil {
+		return fmt.Errorf("%s.scheduler: %w", field, err)
+	}
+	info := serviceInfo{id: id, name: ss.Name, vip: vip, proto: ss.Proto, port: ss.Port, scheduler: table.Name}
+	fs := fastpath.Service{VIP: vip, Port: ss.Port, Proto: ss.Proto, ID: id, VIPPort: uint8(vipPort), Table: table.Entries, WRRMax: table.Max}
+	fs.SchedKind = fastpath.SchedSeq
+	if table.Kind == sched.WRRStep {
+		fs.SchedKind = fastpath.SchedWRRStep
+	}
+	for j, d := range ss.Dests {
+		dfield := fmt.Sprintf("%s.real_servers[%d]", field, j)
+		if !d.Addr.Is4() {
+			return fmt.Errorf("%s.address: %v is not an IPv4 address", dfield, d.Addr)
+		}
+		ip := addrU32(d.Addr)
+		out, hop, ok := route(ports, ip)
 		if !ok {
-			return nil, fmt.Errorf("%s.vip: %v is not inside any port's subnet, so no port would answer ARP for it", field, ss.VIP)
+			return fmt.Errorf("%s.address: %v is not in a connected subnet and no port has a gateway", dfield, d.Addr)
 		}
-		key := fmt.Sprintf("%d/%v:%d", ss.Proto, ss.VIP, ss.Port)
-		id, err := ids.svc.id(key)
+		if d.Method == MethodDR && hop != ip {
+			return fmt.Errorf("%s.address: %v is not on a connected subnet; direct routing only rewrites the MAC, so the real server must share a segment with a port", dfield, d.Addr)
+		}
+		rid, err := ids.rs.id(fmt.Sprintf("%s/%v:%d", key, d.Addr, d.Port))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", field, err)
+			return fmt.Errorf("%s: %w", dfield, err)
 		}
-		weights := make([]uint32, len(ss.Dests))
-		for j, d := range ss.Dests {
-			weights[j] = d.Weight
-		}
-		name := ss.Scheduler
-		if name == "" {
-			name = "wrr"
-		}
-		sc, err := sched.New(name, weights)
-		if err != nil {
-			return nil, fmt.Errorf("%s.scheduler: %w", field, err)
-		}
-		svc := service{index: i, id: id, name: ss.Name, vip: vip, proto: ss.Proto, port: ss.Port, scheduler: sc, vipPort: uint8(vipPort)}
-		for j, d := range ss.Dests {
-			dfield := fmt.Sprintf("%s.real_servers[%d]", field, j)
-			if !d.Addr.Is4() {
-				return nil, fmt.Errorf("%s.address: %v is not an IPv4 address", dfield, d.Addr)
-			}
-			ip := addrU32(d.Addr)
-			out, hop, ok := route(ports, ip)
-			if !ok {
-				return nil, fmt.Errorf("%s.address: %v is not in a connected subnet and no port has a gateway", dfield, d.Addr)
-			}
-			if d.Method == MethodDR && hop != ip {
-				return nil, fmt.Errorf("%s.address: %v is not on a connected subnet; direct routing only rewrites the MAC, so the real server must share a segment with a port", dfield, d.Addr)
-			}
-			rid, err := ids.rs.id(fmt.Sprintf("%s/%v:%d", key, d.Addr, d.Port))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", dfield, err)
-			}
-			svc.dests = append(svc.dests, dest{id: rid, ip: ip, port: d.Port, weight: d.Weight, method: d.Method, outPort: uint8(out), nextHop: hop})
-			wanted[hop] = uint8(out)
-		}
-		s.services = append(s.services, svc)
+		fs.Dests = append(fs.Dests, fastpath.Dest{IP: ip, NextHop: hop, Weight: d.Weight, Port: d.Port, ID: rid, Method: uint8(d.Method), OutPort: uint8(out)})
+		info.dests = append(info.dests, destInfo{id: rid, ip: ip, port: d.Port, weight: d.Weight, method: d.Method})
+		c.wanted[hop] = out
 	}
-	s.index()
-	for ip, port := range wanted {
-		s.wanted = append(s.wanted, wantedNeigh{ip: ip, port: port})
+	c.fp.Services = append(c.fp.Services, fs)
+	c.services = append(c.services, info)
+	if _, dup := c.vips[vip]; !dup {
+		c.vips[vip] = vipPort
 	}
-	return s, nil
+	return nil
 }
 
-// index builds the service and VIP lookup tables at load factor <= 1/2.
-func (s *Snapshot) index() {
-	n := 16
-	for n < 2*len(s.services) {
-		n <<= 1
-	}
-	s.svcSlots = make([]int32, n)
-	s.svcMask = uint32(n - 1)
-	s.vipSlots = make([]uint64, n)
-	s.vipMask = uint32(n - 1)
-	for i := range s.services {
-		sv := &s.services[i]
-		h := svcKeyHash(sv.vip, sv.proto, sv.port) & s.svcMask
-		for s.svcSlots[h] != 0 {
-			h = (h + 1) & s.svcMask
-		}
-		s.svcSlots[h] = int32(i + 1)
-		if _, ok := s.vipOwner(sv.vip); !ok {
-			v := vipHash(sv.vip) & s.vipMask
-			for s.vipSlots[v] != 0 {
-				v = (v + 1) & s.vipMask
-			}
-			s.vipSlots[v] = uint64(sv.vip)<<32 | (uint64(sv.vipPort) + 1)
-		}
-	}
-}
-
-// lookupService finds the service for (vip, proto, port), or nil.
-func (s *Snapshot) lookupService(vip uint32, proto uint8, port uint16) *service {
-	h := svcKeyHash(vip, proto, port) & s.svcMask
-	for {
-		i := s.svcSlots[h]
-		if i == 0 {
-			return nil
-		}
-		sv := &s.services[i-1]
-		if sv.vip == vip && sv.proto == proto && sv.port == port {
-			return sv
-		}
-		h = (h + 1) & s.svcMask
-	}
-}
-
-// vipOwner reports whether ip is a VIP and which port answers ARP for it.
-func (s *Snapshot) vipOwner(ip uint32) (int, bool) {
-	h := vipHash(ip) & s.vipMask
-	for {
-		v := s.vipSlots[h]
-		if v == 0 {
-			return 0, false
-		}
-		if uint32(v>>32) == ip {
-			return int(uint32(v)) - 1, true
-		}
-		h = (h + 1) & s.vipMask
-	}
-}
-
-// ownAddress reports whether ip is one of the director's port addresses.
-func (s *Snapshot) ownAddress(ip uint32) (int, bool) {
-	for i := range s.ports {
-		if s.ports[i].ip == ip {
-			return i, true
-		}
-	}
-	return 0, false
-}
-
-// route returns the port and next hop for dst: a connected subnet first, then
-// the first port with a gateway.
+// route returns the port and next hop for dst: a connected subnet first,
+// then the first port with a gateway (the fast path routes the same way).
 func route(ports []portInfo, dst uint32) (port int, nextHop uint32, ok bool) {
 	if p, ok := connectedPort(ports, dst); ok {
 		return p, dst, true
@@ -287,13 +203,8 @@ func connectedPort(ports []portInfo, ip uint32) (int, bool) {
 	return 0, false
 }
 
-func portIndexFor(ports []portInfo, ip uint32) uint8 {
-	p, _ := connectedPort(ports, ip)
-	return uint8(p)
-}
-
 // newPortInfo compiles a port spec; mac and dpdk id come from the started port.
-func newPortInfo(ps PortSpec, dpdkID uint16, mac packet.MAC) portInfo {
+func newPortInfo(ps PortSpec, dpdkID uint16, mac [6]byte) portInfo {
 	bits := ps.Addr.Bits()
 	mask := uint32(0)
 	if bits > 0 {
@@ -303,9 +214,6 @@ func newPortInfo(ps PortSpec, dpdkID uint16, mac packet.MAC) portInfo {
 	p := portInfo{name: ps.Name, dpdk: dpdkID, mac: mac, ip: ip, net: ip & mask, mask: mask, mtu: ps.MTU}
 	if ps.Gateway.IsValid() {
 		p.gateway = addrU32(ps.Gateway)
-	}
-	if p.mtu == 0 {
-		p.mtu = 1500
 	}
 	return p
 }

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/govs-project/govs/dataplane/conntrack"
+	"github.com/govs-project/govs/dataplane/fastpath"
 	"github.com/govs-project/govs/lb"
 )
 
@@ -56,18 +56,25 @@ type ServiceSpec struct {
 type Spec struct {
 	Ports    []PortSpec
 	Services []ServiceSpec
-	Timeouts conntrack.Timeouts
+	Timeouts Timeouts
 }
 
-// Options are start-time settings of the dataplane.
+// Timeouts are the idle timeouts of connection states in milliseconds,
+// indexed by the State constants.
+type Timeouts = fastpath.Timeouts
+
+// Options are start-time settings of the dataplane. Every field must be
+// set: the configuration's defaults are the only ones (control/config).
 type Options struct {
 	EALArgs       []string
 	ConnTableSize int // per worker lcore
 	Mbufs         int
-	MbufDataRoom  int // 0: 2048+128
+	MbufDataRoom  int // headroom (128) + the largest frame
 	Burst         int
 	RxDesc        int
 	TxDesc        int
 	IdleBackoff   bool
 	IdleSleepMax  time.Duration
+	// NeighCapacity bounds the neighbour table (entries).
+	NeighCapacity int
 }

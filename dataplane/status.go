@@ -4,7 +4,8 @@ import (
 	"net/netip"
 
 	dpdk "github.com/govs-project/govs/cgo"
-	"github.com/govs-project/govs/dataplane/conntrack"
+	"github.com/govs-project/govs/dataplane/fastpath"
+	"github.com/govs-project/govs/dataplane/slowpath"
 )
 
 // PortStatus is a port as the control plane reports it.
@@ -29,18 +30,18 @@ func (dp *Dataplane) Ports() []PortStatus {
 
 // NeighborStatus is one neighbour table entry.
 type NeighborStatus struct {
-	IP       netip.Addr
-	MAC      [6]byte
-	Port     string
-	Resolved bool
-	Static   bool
+	IP    netip.Addr
+	MAC   [6]byte
+	Port  string
+	State slowpath.State
+	Held  int // packets waiting for its MAC
 }
 
 // Neighbors lists the neighbour table.
 func (dp *Dataplane) Neighbors() []NeighborStatus {
 	var out []NeighborStatus
-	for _, e := range dp.neigh.Entries() {
-		ns := NeighborStatus{IP: u32Addr(e.IP), MAC: e.MAC, Resolved: e.Resolved, Static: e.Static}
+	for _, e := range dp.slow.sp.Entries() {
+		ns := NeighborStatus{IP: u32Addr(e.IP), MAC: e.MAC, State: e.State, Held: e.Held}
 		if e.Port >= 0 && e.Port < len(dp.ports) {
 			ns.Port = dp.ports[e.Port].name
 		}
@@ -48,6 +49,13 @@ func (dp *Dataplane) Neighbors() []NeighborStatus {
 	}
 	return out
 }
+
+// SlowPath reports the slow path's counters (ARP, neighbours, held packets).
+func (dp *Dataplane) SlowPath() slowpath.Stats { return dp.slow.sp.Stats() }
+
+// TrafficStats is a read-out of a service's or real server's counters,
+// summed over lcores.
+type TrafficStats = fastpath.Traffic
 
 // DestStatus is a real server with its counters summed over lcores.
 type DestStatus struct {
@@ -69,22 +77,22 @@ type ServiceStatus struct {
 	Dests     []DestStatus
 }
 
-// Services reports the services of the running snapshot.
+// Services reports the services of the running configuration.
 func (dp *Dataplane) Services() []ServiceStatus {
-	s := dp.snap.Load()
-	if s == nil {
+	c := dp.cur.Load()
+	if c == nil {
 		return nil
 	}
-	out := make([]ServiceStatus, 0, len(s.services))
-	for _, sv := range s.services {
-		st := ServiceStatus{Name: sv.name, VIP: u32Addr(sv.vip), Proto: sv.proto, Port: sv.port, Scheduler: sv.scheduler.Name()}
-		for _, l := range dp.loops {
-			st.Stats.addFrom(&l.w.cnt.svc[sv.id])
+	out := make([]ServiceStatus, 0, len(c.services))
+	for _, sv := range c.services {
+		st := ServiceStatus{Name: sv.name, VIP: u32Addr(sv.vip), Proto: sv.proto, Port: sv.port, Scheduler: sv.scheduler}
+		for _, w := range dp.workers {
+			st.Stats.Add(w.Counters().Service(sv.id))
 		}
 		for _, d := range sv.dests {
 			ds := DestStatus{Addr: u32Addr(d.ip), Port: d.port, Method: d.method, Weight: d.weight}
-			for _, l := range dp.loops {
-				ds.Stats.addFrom(&l.w.cnt.rs[d.id])
+			for _, w := range dp.workers {
+				ds.Stats.Add(w.Counters().RealServer(d.id))
 			}
 			st.Dests = append(st.Dests, ds)
 		}
@@ -95,35 +103,15 @@ func (dp *Dataplane) Services() []ServiceStatus {
 
 // LcoreStatus is one worker's counters.
 type LcoreStatus struct {
-	Lcore                                      uint
-	RxPkts, TxPkts, Created, Redirected, Conns uint64
-	Encapsulated, FragNeededSent, MaxLoopGapNs uint64
-	MethodPkts, MethodBytes                    [numMethods]uint64 // indexed by Method
-	PollGaps                                   [len(PollGapThresholds)]uint64
-	Drops                                      [NumDrops]uint64
+	Lcore uint
+	fastpath.LcoreStats
 }
 
 // Lcores reports per-worker counters.
 func (dp *Dataplane) Lcores() []LcoreStatus {
-	out := make([]LcoreStatus, len(dp.loops))
-	for i, l := range dp.loops {
-		c := l.w.cnt
-		ls := LcoreStatus{Lcore: dp.workers[i], RxPkts: load(&c.rxPkts), TxPkts: load(&c.txPkts), Created: load(&c.created), Redirected: load(&c.redirected), Conns: load(&c.live),
-			Encapsulated: load(&c.encapsulated), FragNeededSent: load(&c.fragNeededSent), MaxLoopGapNs: load(&c.maxLoopGapNs)}
-		for i := range c.pollGaps {
-			ls.PollGaps[i] = load(&c.pollGaps[i])
-		}
-		for m := range c.method {
-			ls.MethodPkts[m] = load(&c.method[m].pkts)
-			ls.MethodBytes[m] = load(&c.method[m].bytes)
-		}
-		for d := range c.drops {
-			ls.Drops[d] = load(&c.drops[d])
-		}
-		out[i] = ls
+	out := make([]LcoreStatus, len(dp.workers))
+	for i, w := range dp.workers {
+		out[i] = LcoreStatus{Lcore: dp.lcores[i], LcoreStats: w.Counters().Lcore()}
 	}
 	return out
 }
-
-// StateName is the IPVS name of a connection state, for listings.
-func StateName(s uint8) string { return conntrack.StateName(s) }

@@ -104,7 +104,7 @@ func (g *govsd) waitReady(timeout time.Duration, neighbours ...string) (admin.St
 func resolved(st admin.Status, ips []string) bool {
 	for _, ip := range ips {
 		if !slices.ContainsFunc(st.Neighbors, func(n admin.Neighbor) bool {
-			return n.IP == ip && n.State == admin.NeighResolved
+			return n.IP == ip && n.Resolved()
 		}) {
 			return false
 		}

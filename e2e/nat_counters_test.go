@@ -98,16 +98,22 @@ func TestNATCountersMatchClients(t *testing.T) {
 // countService returns the tcp service on port 81.
 func countService(t *testing.T, env *natEnv) admin.Service {
 	t.Helper()
+	return serviceOn(t, env, "tcp", 81)
+}
+
+// serviceOn returns the service on the VIP's port for proto.
+func serviceOn(t *testing.T, env *natEnv, proto string, port uint16) admin.Service {
+	t.Helper()
 	svcs, err := env.d.admin.Services()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range svcs {
-		if s.Port == 81 && s.Protocol == "tcp" {
+		if s.Port == port && s.Protocol == proto {
 			return s
 		}
 	}
-	t.Fatalf("no tcp service on port 81 in %+v", svcs)
+	t.Fatalf("no %s service on port %d in %+v", proto, port, svcs)
 	return admin.Service{}
 }
 

@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"math"
+	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
@@ -193,4 +197,33 @@ func exchange(t *testing.T, lc *netlab.LineConn, line string) string {
 		t.Fatalf("line %q: %v", line, err)
 	}
 	return got
+}
+
+// httpGetServerCloses sends one GET (Connection: close) on c, reads the
+// answer, waits for the server to close its side, then closes c. The
+// server closes first, so the TIME_WAIT is the server's and the client may
+// connect again from the same port at once. It returns the body (the
+// answering server's ident).
+func httpGetServerCloses(c net.Conn, timeout time.Duration) (string, error) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: "+vip+"\r\nConnection: close\r\n\r\n"); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		return "", err
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return string(body), err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return string(body), fmt.Errorf("GET: %s", resp.Status)
+	}
+	if n, err := io.Copy(io.Discard, r); err != nil || n != 0 {
+		return string(body), fmt.Errorf("waiting for the server to close after its answer: %d more bytes, %v", n, err)
+	}
+	return string(body), nil
 }

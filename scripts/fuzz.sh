@@ -14,4 +14,6 @@ for dir in $(grep -rlE '^func Fuzz[A-Za-z0-9_]*\(' --include='*_test.go' . | xar
   done
 done
 [ "$n" -gt 0 ] || { echo "fuzz: no Fuzz targets found" >&2; exit 1; }
-echo "fuzz: $n targets passed"
+echo "fuzz: the C fast path (libFuzzer, $FUZZTIME)"
+bash scripts/cfuzz.sh fuzz "$FUZZTIME"
+echo "fuzz: $n Go targets and the C target passed"

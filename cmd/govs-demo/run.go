@@ -140,7 +140,7 @@ func waitFor(ctx context.Context, d *netlab.Proc, timeout time.Duration, cond fu
 func allResolved(st admin.Status, ips []string) bool {
 	for _, ip := range ips {
 		if !slices.ContainsFunc(st.Neighbors, func(n admin.Neighbor) bool {
-			return n.IP == ip && n.State == admin.NeighResolved
+			return n.IP == ip && n.Resolved()
 		}) {
 			return false
 		}

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-)
 
-const defaultSocket = "/run/govs/govsd.sock"
+	"github.com/govs-project/govs/control/config"
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("govsctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	sock := defaultSocket
+	sock := config.DefaultSocket
 	if s := os.Getenv("GOVS_SOCKET"); s != "" {
 		sock = s
 	}

@@ -3,6 +3,8 @@ package admin
 import (
 	"errors"
 	"sync"
+
+	"github.com/govs-project/govs/dataplane/slowpath"
 )
 
 // fakeSource is a canned daemon: fixed replies, a configurable reload error.
@@ -13,11 +15,21 @@ type fakeSource struct {
 	stats     Stats
 	reloadErr error
 	reloads   int
+
+	// With inStats set, Stats signals it and blocks until release is closed.
+	inStats, release chan struct{}
 }
 
 func (f *fakeSource) Status() Status      { return f.status }
 func (f *fakeSource) Services() []Service { return f.services }
-func (f *fakeSource) Stats() Stats        { return f.stats }
+
+func (f *fakeSource) Stats() Stats {
+	if f.inStats != nil {
+		f.inStats <- struct{}{}
+		<-f.release
+	}
+	return f.stats
+}
 
 func (f *fakeSource) Reload() error {
 	f.mu.Lock()
@@ -66,8 +78,8 @@ func sampleStatus() Status {
 		},
 		Neighbors: []Neighbor{
 			{IP: "10.1.0.13", State: NeighIncomplete, Port: "lan"},
-			{IP: "10.1.0.11", MAC: "02:00:00:00:01:11", State: NeighResolved, Port: "lan"},
-			{IP: "10.0.0.2", MAC: "02:00:00:00:00:02", State: NeighResolved, Port: "wan"},
+			{IP: "10.1.0.11", MAC: "02:00:00:00:01:11", State: NeighReachable, Port: "lan"},
+			{IP: "10.0.0.2", MAC: "02:00:00:00:00:02", State: NeighReachable, Port: "wan"},
 		},
 	}
 }
@@ -79,12 +91,15 @@ func sampleStats() Stats {
 				Drops:        map[string]uint64{"no_service": 3, "no_conn": 0, "neigh_unresolved": 97},
 				Methods:      map[string]MethodStats{"nat": {Packets: 5000, Bytes: 400000}, "tun": {Packets: 800, Bytes: 90000}},
 				Encapsulated: 800, FragNeededSent: 3, MaxPollGapUs: 41,
-				PollGapsOver: map[string]uint64{"50µs": 7, "200µs": 2, "1ms": 0, "10ms": 0}},
+				PollGapsOver: map[string]uint64{"50µs": 7, "200µs": 2, "1ms": 0, "10ms": 0},
+				Reused:       4, Punted: map[string]uint64{"arp": 30, "neigh_unresolved": 2}, Injected: 31},
 			{Lcore: 2, RxPackets: 5080, TxPackets: 5000, Conns: 9, ConnsCreated: 412,
 				Drops:   map[string]uint64{"no_service": 1, "bad_ip_checksum": 2},
 				Methods: map[string]MethodStats{"nat": {Packets: 4900, Bytes: 390000}}, MaxPollGapUs: 120},
 		},
 		Drops: map[string]uint64{"no_service": 4, "no_conn": 0, "neigh_unresolved": 97, "bad_ip_checksum": 2},
+		SlowPath: slowpath.Stats{ARPReceived: 30, ARPInvalid: 1, RequestsAnswered: 12, RequestsSent: 9, GARPSent: 4,
+			Learned: 6, Entries: 6, Refused: slowpath.Refused{NotInSubnet: 3, OwnAddress: 1}, Held: 2, HoldSent: 2},
 	}
 }
 

@@ -52,9 +52,9 @@ func FormatStatus(w io.Writer, st Status) error {
 		slices.SortStableFunc(nb, func(x, y Neighbor) int {
 			return cmp.Or(strings.Compare(x.Port, y.Port), compareAddr(x.IP, y.IP))
 		})
-		t = table{header: []string{"Neighbour", "MAC", "State", "Port"}, numFrom: -1}
+		t = table{header: []string{"Neighbour", "MAC", "State", "Port", "Held"}, numFrom: 4}
 		for _, n := range nb {
-			t.add(n.IP, orNone(n.MAC), n.State, n.Port)
+			t.add(n.IP, orNone(n.MAC), n.State, n.Port, strconv.Itoa(n.Held))
 		}
 		t.write(&b)
 	}
@@ -150,7 +150,37 @@ func writeMethods(b *strings.Builder, st Stats) {
 		}
 		b.WriteByte('\n')
 	}
+	writeSlowPath(b, st)
 	b.WriteByte('\n')
+}
+
+// writeSlowPath prints what went between the lcores and the slow path:
+// punts and injections, reused ports, ARP and the packets held for a MAC.
+func writeSlowPath(b *strings.Builder, st Stats) {
+	var reused, injected uint64
+	punted := map[string]uint64{}
+	for _, l := range st.Lcores {
+		reused, injected = reused+l.Reused, injected+l.Injected
+		for r, n := range l.Punted {
+			punted[r] += n
+		}
+	}
+	b.WriteString("punted to the slow path:")
+	if len(punted) == 0 {
+		b.WriteString(" none")
+	}
+	for _, r := range slices.Sorted(maps.Keys(punted)) {
+		fmt.Fprintf(b, "  %s: %d", r, punted[r])
+	}
+	s := st.SlowPath
+	fmt.Fprintf(b, "  injected: %d  ports reused: %d\n", injected, reused)
+	fmt.Fprintf(b, "ARP received: %d (invalid %d)  answered: %d  requests sent: %d  gratuitous sent: %d\n",
+		s.ARPReceived, s.ARPInvalid, s.RequestsAnswered, s.RequestsSent, s.GARPSent)
+	r := s.Refused
+	fmt.Fprintf(b, "neighbours: %d (learned %d, updated %d, deleted %d)  refused: not in subnet %d, own address %d, bad MAC %d, bad address %d, table full %d\n",
+		s.Entries, s.Learned, s.Updated, s.EntriesDeleted, r.NotInSubnet, r.OwnAddress, r.BadMAC, r.BadAddress, r.TableFull)
+	fmt.Fprintf(b, "held for a MAC: %d now, %d held, %d sent, %d overflow, %d timed out\n",
+		s.Holding, s.Held, s.HoldSent, s.HoldOverflow, s.HoldTimeout)
 }
 
 // dropTotals prefers the daemon's sums and fills in reasons it left out.

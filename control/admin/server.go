@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,8 +15,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/govs-project/govs/control/config"
 )
 
 // Server serves the admin API on a unix socket.
@@ -84,11 +83,11 @@ func (s *Server) services(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) reload(w http.ResponseWriter, _ *http.Request) {
 	err := s.src.Reload()
-	var cfgErr *config.Error
+	var refused *ReloadRefusedError
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-	case errors.As(err, &cfgErr):
+	case errors.As(err, &refused):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		writeError(w, http.StatusInternalServerError, err.Error())
@@ -172,14 +171,30 @@ func removeStale(path string) error {
 	return nil
 }
 
-// Close stops serving, drops open connections and removes the socket.
-func (s *Server) Close() error {
+// Shutdown stops accepting, waits until ctx is done for running handlers to
+// finish (then drops them, as Close does) and removes the socket. Callers
+// that free what handlers read must call it first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.stop(func(hs *http.Server) error {
+		if err := hs.Shutdown(ctx); err != nil {
+			hs.Close()
+			return fmt.Errorf("admin: handlers still running when shutdown timed out: %w", err)
+		}
+		return nil
+	})
+}
+
+// Close stops serving at once, drops open connections (running handlers
+// are not waited for) and removes the socket.
+func (s *Server) Close() error { return s.stop((*http.Server).Close) }
+
+func (s *Server) stop(stopHTTP func(*http.Server) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.http == nil {
 		return nil
 	}
-	err := s.http.Close()
+	err := stopHTTP(s.http)
 	if rerr := os.Remove(s.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
 		err = rerr
 	}

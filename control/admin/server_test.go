@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -70,13 +73,22 @@ func TestEmptyServicesIsList(t *testing.T) {
 	}
 }
 
+// Every refusal is the operator's error (400), whatever refused it; only
+// errors that are not refusals are internal (500).
 func TestReloadErrors(t *testing.T) {
-	cfgErr := fmt.Errorf("reload configs/demo.yaml: %w", &config.Error{Problems: []*config.FieldError{
-		{Path: "services[0].port", Msg: "must be between 1 and 65535, got 0"}}})
+	cfgErr := &ReloadRefusedError{&config.Error{File: "configs/demo.yaml", Problems: []*config.FieldError{
+		{Path: "services[0].port", Msg: "must be between 1 and 65535, got 0"}}}}
+	startTime := &ReloadRefusedError{errors.New("admin: changed; the admin socket is opened only at start, restart govsd")}
+	applyErr := fmt.Errorf("reload: %w", &ReloadRefusedError{errors.New("services: 1025 configured, at most 1024")})
 	for _, tc := range []struct {
 		err  error
 		code int
-	}{{cfgErr, http.StatusBadRequest}, {errBoom, http.StatusInternalServerError}} {
+	}{
+		{cfgErr, http.StatusBadRequest},
+		{startTime, http.StatusBadRequest},
+		{applyErr, http.StatusBadRequest},
+		{errBoom, http.StatusInternalServerError},
+	} {
 		src := &fakeSource{reloadErr: tc.err}
 		rec := httptest.NewRecorder()
 		NewServer(src, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/reload", nil))
@@ -198,5 +210,55 @@ func TestPprofServed(t *testing.T) {
 	raw, err := Dial(path).Do(http.MethodGet, "/debug/pprof/goroutine?debug=1")
 	if err != nil || !strings.Contains(string(raw), "goroutine profile") {
 		t.Fatalf("goroutine profile: %.200s, %v", raw, err)
+	}
+}
+
+// blockedStats serves a source whose Stats blocks, and starts one request
+// to /v1/stats; it returns once the handler is inside Stats.
+func blockedStats(t *testing.T) (src *fakeSource, s *Server, path string, reply <-chan error) {
+	t.Helper()
+	src = newFake()
+	src.inStats, src.release = make(chan struct{}), make(chan struct{})
+	path, s = serve(t, src, nil)
+	got := make(chan error, 1)
+	go func() { _, err := Dial(path).Stats(); got <- err }()
+	<-src.inStats
+	return src, s, path, got
+}
+
+func TestShutdownWaitsForHandlers(t *testing.T) {
+	src, s, path, reply := blockedStats(t)
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(context.Background()) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned (%v) while a handler was still running", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if _, err := Dial(path).Status(); err == nil {
+		t.Error("a new request was served after Shutdown started")
+	}
+	close(src.release)
+	if err := <-reply; err != nil {
+		t.Errorf("the running request did not get its reply: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("socket still there after Shutdown: %v", err)
+	}
+}
+
+func TestShutdownTimeout(t *testing.T) {
+	src, s, _, reply := blockedStats(t)
+	defer close(src.release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); err == nil || !strings.Contains(err.Error(), "handlers still running") {
+		t.Errorf("Shutdown past its deadline = %v", err)
+	}
+	if err := <-reply; err == nil {
+		t.Error("the request outliving the deadline was not dropped")
 	}
 }

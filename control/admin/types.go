@@ -2,6 +2,8 @@
 // the client govsctl uses, and the ipvsadm-like text formatting of replies.
 package admin
 
+import "github.com/govs-project/govs/dataplane/slowpath"
+
 // Counters are traffic totals since the object was created.
 type Counters struct {
 	Conns    uint64 `json:"conns"`
@@ -50,20 +52,25 @@ type PortStatus struct {
 	RxNoMbuf  uint64 `json:"rx_nombuf"`
 }
 
-// Neighbour states.
+// Neighbour states (Linux's NUD states, simplified).
 const (
-	NeighResolved   = "resolved"
-	NeighIncomplete = "incomplete"
-	NeighPermanent  = "permanent" // configured static_neighbors
+	NeighReachable  = "reachable"  // confirmed recently
+	NeighStale      = "stale"      // resolved, not confirmed lately (still used)
+	NeighIncomplete = "incomplete" // asked, no answer yet
+	NeighPermanent  = "permanent"  // configured static_neighbors
 )
 
 // Neighbor is one ARP table entry of the dataplane.
 type Neighbor struct {
 	IP    string `json:"ip"`
 	MAC   string `json:"mac"`
-	State string `json:"state"` // NeighResolved | NeighIncomplete | NeighPermanent
+	State string `json:"state"` // NeighReachable | NeighStale | NeighIncomplete | NeighPermanent
 	Port  string `json:"port"`
+	Held  int    `json:"held,omitempty"` // packets waiting for its MAC
 }
+
+// Resolved reports whether the neighbour's MAC is known.
+func (n Neighbor) Resolved() bool { return n.State != NeighIncomplete && n.MAC != "" }
 
 // Status is the daemon's overall state.
 type Status struct {
@@ -92,6 +99,13 @@ type LcoreStats struct {
 	// PollGapsOver counts gaps between two polls longer than each
 	// threshold ("50us", "200us", "1ms", "10ms").
 	PollGapsOver map[string]uint64 `json:"poll_gaps_over"`
+	// Reused counts SYNs that replaced a TIME_WAIT/CLOSE connection of the
+	// same client port (IPVS conn_reuse_mode 1): scheduled anew.
+	Reused uint64 `json:"reused"`
+	// Punted counts packets handed to the slow path, by reason ("arp",
+	// "neigh_unresolved"); Injected the frames it gave back to send.
+	Punted   map[string]uint64 `json:"punted"`
+	Injected uint64            `json:"injected"`
 }
 
 // MethodStats count what one forwarding method carried.
@@ -100,10 +114,12 @@ type MethodStats struct {
 	Bytes   uint64 `json:"bytes"`
 }
 
-// Stats are the per-lcore counters and the drops summed over lcores.
+// Stats are the per-lcore counters, the drops summed over lcores, and the
+// slow path's counters (ARP, neighbours, packets held for a MAC).
 type Stats struct {
-	Lcores []LcoreStats      `json:"lcores"`
-	Drops  map[string]uint64 `json:"drops"`
+	Lcores   []LcoreStats      `json:"lcores"`
+	Drops    map[string]uint64 `json:"drops"`
+	SlowPath slowpath.Stats    `json:"slow_path"`
 }
 
 // Source is what the daemon provides to the admin API. Its methods are
@@ -113,6 +129,6 @@ type Source interface {
 	Services() []Service
 	Stats() Stats
 	// Reload re-reads the configuration file and applies it. An error that
-	// wraps a *config.Error is reported to the client as a bad request.
+	// wraps a *ReloadRefusedError is reported to the client as a bad request.
 	Reload() error
 }

@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govs-project/govs/dataplane/sched"
 )
 
 // baseJSON is a valid configuration. YAML is a superset of JSON, so cases
@@ -159,7 +162,7 @@ func TestErrors(t *testing.T) {
 		{"idle sleep long", []set{{"dataplane.idle_sleep_max", "1s"}}, `dataplane.idle_sleep_max: must be between 1us and 10ms, got 1s`},
 		{"idle sleep unitless", []set{{"dataplane.idle_sleep_max", 200}}, `dataplane.idle_sleep_max: must be a duration with a unit like 900s or 200us, got integer 200`},
 		{"idle sleep syntax", []set{{"dataplane.idle_sleep_max", "fast"}}, `dataplane.idle_sleep_max: "fast" is not a duration like 900s or 200us`},
-		{"dataplane unknown", []set{{"dataplane.bursts", 32}}, `dataplane.bursts: unknown key; valid keys here: burst, conn_table_size, idle_backoff, idle_sleep_max, mbuf_data_room, mbufs, rx_desc, tx_desc`},
+		{"dataplane unknown", []set{{"dataplane.bursts", 32}}, `dataplane.bursts: unknown key; valid keys here: burst, conn_table_size, idle_backoff, idle_sleep_max, mbuf_data_room, mbufs, neighbor_table_size, rx_desc, tx_desc`},
 
 		{"timeout short", []set{{"timeouts.tcp_close", "500ms"}}, `timeouts.tcp_close: must be between 1s and 24 days (576h), got 500ms`},
 		{"timeout long", []set{{"timeouts.udp", "600h"}}, `timeouts.udp: must be between 1s and 24 days (576h), got 600h0m0s`},
@@ -201,7 +204,7 @@ func TestErrors(t *testing.T) {
 		{"port missing", []set{{"services[0].port", del}}, `services[0].port: required: 1..65535`},
 		{"port zero", []set{{"services[0].port", 0}}, `services[0].port: must be between 1 and 65535, got 0`},
 		{"port big", []set{{"services[0].port", 70000}}, `services[0].port: must be between 1 and 65535, got 70000`},
-		{"scheduler", []set{{"services[0].scheduler", "fifo"}}, `services[0].scheduler: unknown scheduler "fifo"; known: rr, wrr, lc, wlc, sh, dh, sed, nq, mh`},
+		{"scheduler", []set{{"services[0].scheduler", "fifo"}}, `services[0].scheduler: unknown scheduler "fifo"; known: ` + strings.Join(sched.Names(), ", ")},
 		{"service dup", []set{{"services[1].protocol", "tcp"}, {"services[1].port", 80}}, `services[1]: tcp 10.0.0.100:80 is already defined by services[0]`},
 		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: name, port, protocol, real_servers, scheduler, vip`},
 		{"no real servers", []set{{"services[0].real_servers", []any{}}}, `services[0].real_servers: at least one real server is required`},
@@ -240,6 +243,18 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error\n%v\nhas no line starting %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// Config accepts exactly the schedulers the dataplane implements: an IPVS
+// name it does not implement yet is refused while parsing, not by Apply.
+func TestSchedulersAreTheDataplanes(t *testing.T) {
+	ipvs := []string{"rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq", "mh"}
+	for _, name := range ipvs {
+		_, err := parseWith(t, set{"services[0].scheduler", name})
+		if implemented := slices.Contains(sched.Names(), name); implemented != (err == nil) {
+			t.Errorf("scheduler %q (implemented: %v): err = %v", name, implemented, err)
+		}
 	}
 }
 
@@ -297,7 +312,7 @@ func TestDefaults(t *testing.T) {
 	if !c.EAL.InMemory || c.EAL.MemoryMB != 0 || c.EAL.NoPCI {
 		t.Errorf("eal defaults: %+v", c.EAL)
 	}
-	wantDP := Dataplane{ConnTableSize: 1 << 20, Mbufs: 16383, MbufDataRoom: 2176, Burst: 32, RxDesc: 1024, TxDesc: 1024, IdleSleepMax: 200 * time.Microsecond}
+	wantDP := Dataplane{ConnTableSize: 1 << 20, NeighborTableSize: 4096, Mbufs: 16383, MbufDataRoom: 2176, Burst: 32, RxDesc: 1024, TxDesc: 1024, IdleSleepMax: 200 * time.Microsecond}
 	if c.Dataplane != wantDP {
 		t.Errorf("dataplane = %+v, want %+v", c.Dataplane, wantDP)
 	}
@@ -361,7 +376,7 @@ services:
     vip: 192.0.2.100
     protocol: tcp
     port: 443
-    scheduler: wlc
+    scheduler: rr
     real_servers:
       - {address: 10.1.0.11, port: 8443, weight: 5, method: nat}
       - {address: 10.1.0.12, method: dr, weight: 0}
@@ -383,7 +398,7 @@ func TestFullExample(t *testing.T) {
 	want := &Config{
 		EAL: EAL{Lcores: "0,2-3", MemoryMB: 512, FilePrefix: "govs1", HugeDir: "/dev/hugepages",
 			ExtraArgs: []string{"--log-level=8"}},
-		Dataplane: Dataplane{ConnTableSize: 65536, Mbufs: 8191, MbufDataRoom: 2176, Burst: 64, RxDesc: 512, TxDesc: 2048,
+		Dataplane: Dataplane{ConnTableSize: 65536, NeighborTableSize: 4096, Mbufs: 8191, MbufDataRoom: 2176, Burst: 64, RxDesc: 512, TxDesc: 2048,
 			IdleBackoff: true, IdleSleepMax: time.Millisecond},
 		Timeouts: timeouts,
 		Ports: []Port{
@@ -392,7 +407,7 @@ func TestFullExample(t *testing.T) {
 			{Name: "lan", Device: "net_af_packet0,iface=eth1", Address: netip.MustParsePrefix("10.1.0.1/16"), MTU: 1500},
 		},
 		Services: []Service{{
-			Name: "web", VIP: netip.MustParseAddr("192.0.2.100"), Protocol: ProtoTCP, Port: 443, Scheduler: "wlc",
+			Name: "web", VIP: netip.MustParseAddr("192.0.2.100"), Protocol: ProtoTCP, Port: 443, Scheduler: "rr",
 			RealServers: []RealServer{
 				{Address: netip.MustParseAddr("10.1.0.11"), Port: 8443, Weight: 5, Method: MethodNAT},
 				{Address: netip.MustParseAddr("10.1.0.12"), Port: 443, Weight: 0, Method: MethodDR},

@@ -1,12 +1,18 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/govs-project/govs/dataplane/slowpath"
+)
 
 // Limits shared by decoding (which must range-check before narrowing an
 // integer) and Validate (which checks configs built in code).
 const (
 	minConnTable = 1024
 	maxConnTable = 1 << 26
+	minNeighbors = 64
+	maxNeighbors = 1 << 20
 	minMbufs     = 1023
 	maxMbufs     = 1 << 24
 	minDataRoom  = 128 + 128 // headroom + a minimum frame with an outer header
@@ -36,18 +42,23 @@ func defaults() Config {
 	return Config{
 		EAL: EAL{InMemory: true},
 		Dataplane: Dataplane{
-			ConnTableSize: 1 << 20,
-			Mbufs:         16383,
-			MbufDataRoom:  2048 + 128,
-			Burst:         32,
-			RxDesc:        1024,
-			TxDesc:        1024,
-			IdleSleepMax:  200 * time.Microsecond,
+			ConnTableSize:     1 << 20,
+			NeighborTableSize: slowpath.DefaultMaxEntries,
+			Mbufs:             16383,
+			MbufDataRoom:      2048 + 128,
+			Burst:             32,
+			RxDesc:            1024,
+			TxDesc:            1024,
+			IdleSleepMax:      200 * time.Microsecond,
 		},
 		Timeouts: DefaultTimeouts(),
 		Admin:    Admin{Socket: DefaultSocket},
 	}
 }
+
+// NoneTimeout is how long a TCP connection may sit in IPVS's NONE state
+// (created, before its first state step); as in IPVS it is not configurable.
+const NoneTimeout = 2 * time.Second
 
 // DefaultTimeouts are the IPVS defaults.
 func DefaultTimeouts() Timeouts {

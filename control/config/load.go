@@ -127,6 +127,7 @@ func decodeEAL(o *object, e *EAL) {
 func decodeDataplane(o *object, d *Dataplane) {
 	o.int("conn_table_size", &d.ConnTableSize, minConnTable, maxConnTable)
 	o.int("mbufs", &d.Mbufs, minMbufs, maxMbufs)
+	o.int("neighbor_table_size", &d.NeighborTableSize, minNeighbors, maxNeighbors)
 	o.int("mbuf_data_room", &d.MbufDataRoom, minDataRoom, maxDataRoom)
 	o.int("burst", &d.Burst, 1, maxBurst)
 	o.int("rx_desc", &d.RxDesc, minDesc, maxDesc)

@@ -41,7 +41,10 @@ type EAL struct {
 // Dataplane holds start-time sizing of the packet path.
 type Dataplane struct {
 	ConnTableSize int // entries per worker lcore
-	Mbufs         int
+	// NeighborTableSize bounds the ARP table (learned entries; configured
+	// next hops and static neighbours always fit).
+	NeighborTableSize int
+	Mbufs             int
 	// MbufDataRoom is each mbuf's buffer: 128 bytes of headroom (TUN
 	// prepends its outer header there) plus the largest frame.
 	MbufDataRoom int
@@ -165,6 +168,3 @@ var (
 	ParseProtocol = lb.ParseProtocol
 	ParseMethod   = lb.ParseMethod
 )
-
-// schedulers are the IPVS scheduler names; the dataplane may implement fewer.
-var schedulers = []string{"rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq", "mh"}

@@ -7,35 +7,46 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/govs-project/govs/control/admin"
 	"github.com/govs-project/govs/control/config"
-	"github.com/govs-project/govs/control/metrics"
 	"github.com/govs-project/govs/dataplane"
 )
+
+// shutdownTimeout bounds how long a stop waits for running HTTP handlers.
+const shutdownTimeout = 5 * time.Second
 
 // Daemon is one running govsd.
 type Daemon struct {
 	path string
 	log  *slog.Logger
+	dp   runningDataplane
 
-	mu    sync.Mutex // serialises reloads
-	cfg   *config.Config
-	dp    *dataplane.Dataplane
+	mu    sync.Mutex                    // serialises reloads
+	cfg   atomic.Pointer[config.Config] // readers (Status) do not take mu
 	ready atomic.Bool
+
+	// dpUse is held shared by every call into the dataplane
+	// (withDataplane) and exclusively by stopDataplane: EAL memory is
+	// never freed under a reader, not even a handler that outlived
+	// shutdownTimeout.
+	dpUse     sync.RWMutex
+	dpStopped bool
+
+	shutdownTimeout time.Duration
+}
+
+func newDaemon(path string, cfg *config.Config, dp runningDataplane, log *slog.Logger) *Daemon {
+	d := &Daemon{path: path, log: log, dp: dp, shutdownTimeout: shutdownTimeout}
+	d.cfg.Store(cfg)
+	return d
 }
 
 // Run loads configPath, starts everything and serves until ctx is done or a
@@ -46,54 +57,37 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	// Fewer, larger GC cycles: every cycle's stop-the-world phases also
-	// stop the worker lcores' goroutines. GOGC in the environment wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	d := &Daemon{path: configPath, log: log, cfg: cfg}
-	d.dp, err = dataplane.Start(options(cfg), spec(cfg))
+	dp, err := dataplane.Start(options(cfg), spec(cfg))
 	if err != nil {
 		return err
 	}
-	// Each worker lcore keeps a P busy while it polls: the control plane
-	// gets one P per CPU it was left (all CPUs if it was not confined).
-	ctl := d.dp.ControlCPUs()
-	if ctl == 0 {
-		ctl = runtime.NumCPU()
+	// The worker lcores run C and hold no P: Go gets one P per CPU the
+	// control plane was left (all CPUs if it was not confined), so its
+	// threads never compete for the workers' CPUs.
+	if ctl := dp.ControlCPUs(); ctl > 0 {
+		runtime.GOMAXPROCS(ctl)
 	}
-	runtime.GOMAXPROCS(ctl + len(cfg.EAL.Workers()))
-	defer func() {
-		if err := d.dp.Stop(); err != nil {
-			log.Warn("dataplane stop", "err", err)
-		}
-	}()
+	return newDaemon(configPath, cfg, dp, log).serve(ctx)
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	if err := metrics.Register(reg, d); err != nil {
-		return fmt.Errorf("metrics: %w", err)
+// serve runs the admin API and metrics over the started dataplane until a
+// stop, then shuts down (shutdown.go); the dataplane is stopped on every
+// path out.
+func (d *Daemon) serve(ctx context.Context) error {
+	cfg := d.cfg.Load()
+	servers, err := d.startHTTP(cfg)
+	if err == nil {
+		d.ready.Store(true)
+		d.log.Info("govsd ready", "config", d.path, "ports", len(cfg.Ports), "services", len(cfg.Services), "workers", cfg.EAL.Workers(), "control_cpus", d.dp.ControlCPUs(), "admin", cfg.Admin.Socket)
+		err = d.waitForStop(ctx)
 	}
-	srv := admin.NewServer(d, reg)
-	if err := srv.Serve(cfg.Admin.Socket); err != nil {
-		return fmt.Errorf("admin.socket %s: %w", cfg.Admin.Socket, err)
-	}
-	defer srv.Close()
-	if cfg.Metrics.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.Metrics.Listen)
-		if err != nil {
-			return fmt.Errorf("metrics.listen %s: %w", cfg.Metrics.Listen, err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go hs.Serve(ln)
-		defer hs.Close()
-	}
+	d.shutdown(servers)
+	return err
+}
 
-	d.ready.Store(true)
-	log.Info("govsd ready", "config", configPath, "ports", len(cfg.Ports), "services", len(cfg.Services), "workers", cfg.EAL.Workers(), "control_cpus", d.dp.ControlCPUs(), "admin", cfg.Admin.Socket)
-
+// waitForStop applies SIGHUP reloads until ctx is done, SIGTERM/SIGINT
+// arrives (nil) or the dataplane fails (its error).
+func (d *Daemon) waitForStop(ctx context.Context) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
@@ -105,33 +99,42 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 			return err
 		case s := <-sigs:
 			if s != syscall.SIGHUP {
-				log.Info("stopping", "signal", s.String())
+				d.log.Info("stopping", "signal", s.String())
 				return nil
 			}
 			if err := d.Reload(); err != nil {
-				log.Error("reload refused; still running the previous configuration", "err", err)
+				d.log.Error("reload refused; still running the previous configuration", "err", err)
 			}
 		}
 	}
 }
 
 // Reload re-reads the configuration file and applies it as a new snapshot.
-// An invalid file is refused whole and the running configuration stays.
+// Whatever refuses it (the file, a start-time change, the dataplane) comes
+// back as an *admin.ReloadRefusedError, and the running configuration stays.
 func (d *Daemon) Reload() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cfg, err := config.Load(d.path)
 	if err != nil {
-		return err
+		return &admin.ReloadRefusedError{Err: err}
 	}
-	if err := startTimeUnchanged(d.cfg, cfg); err != nil {
-		return err
+	if err := startTimeUnchanged(d.cfg.Load(), cfg); err != nil {
+		return &admin.ReloadRefusedError{Err: err}
 	}
-	if err := d.dp.Apply(spec(cfg)); err != nil {
-		return err
+	next := spec(cfg)
+	var applyErr error
+	var generation uint64
+	if !d.withDataplane(func() { applyErr, generation = d.dp.Apply(next), d.dp.Generation() }) {
+		return errStopped
 	}
-	d.cfg = cfg
-	d.log.Info("configuration reloaded", "generation", d.dp.Generation(), "services", len(cfg.Services))
+	// Every Apply error is about the configuration (unknown scheduler,
+	// unreachable server, a limit): Apply has no other way to fail.
+	if applyErr != nil {
+		return &admin.ReloadRefusedError{Err: applyErr}
+	}
+	d.cfg.Store(cfg)
+	d.log.Info("configuration reloaded", "generation", generation, "services", len(cfg.Services))
 	return nil
 }
 

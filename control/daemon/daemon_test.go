@@ -1,12 +1,14 @@
 package daemon
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/govs-project/govs/control/config"
-	"github.com/govs-project/govs/dataplane/conntrack"
+	"github.com/govs-project/govs/dataplane"
 )
 
 const base = `
@@ -37,11 +39,11 @@ func TestSpecMapsConfig(t *testing.T) {
 	if sv.Proto != 17 || sv.Port != 53 || sv.Scheduler != "rr" || sv.Dests[0].Weight != 7 || sv.Dests[0].Port != 5353 {
 		t.Fatalf("service %+v", sv)
 	}
-	if s.Timeouts[conntrack.StateEstablished] != 60000 || s.Timeouts[conntrack.StateUDP] != 5000 {
+	if s.Timeouts[dataplane.StateEstablished] != 60000 || s.Timeouts[dataplane.StateUDP] != 5000 {
 		t.Fatalf("timeouts not mapped: %v", s.Timeouts)
 	}
-	if s.Timeouts[conntrack.StateFinWait] != uint32((120*time.Second)/time.Millisecond) {
-		t.Fatalf("default fin_wait: %d", s.Timeouts[conntrack.StateFinWait])
+	if s.Timeouts[dataplane.StateFinWait] != uint32((120*time.Second)/time.Millisecond) {
+		t.Fatalf("default fin_wait: %d", s.Timeouts[dataplane.StateFinWait])
 	}
 }
 
@@ -61,5 +63,33 @@ func TestReloadRefusesStartTimeChanges(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), section+": changed") {
 			t.Errorf("%s change: %v", section, err)
 		}
+	}
+}
+
+// Every state's timeout comes from the configuration, each from its own
+// field: none is left at the dataplane's default.
+func TestTimeoutsAllFromConfig(t *testing.T) {
+	var c config.Timeouts
+	fields := reflect.ValueOf(&c).Elem()
+	for i := range fields.NumField() {
+		fields.Field(i).Set(reflect.ValueOf(time.Duration(i+1) * time.Second))
+	}
+	got := timeouts(c)
+	var want []uint32
+	for i := range fields.NumField() {
+		want = append(want, uint32(i+1)*1000)
+	}
+	configured := got[dataplane.StateNone+1:]
+	slices.Sort(configured)
+	if !slices.Equal(configured, want) {
+		t.Errorf("states other than NONE = %v ms, want the %d configured values %v", configured, len(want), want)
+	}
+	if got[dataplane.StateNone] != uint32(config.NoneTimeout/time.Millisecond) {
+		t.Errorf("NONE = %d, want IPVS's %d (not configurable)", got[dataplane.StateNone], uint32(config.NoneTimeout/time.Millisecond))
+	}
+	// Even a zero (which Validate refuses) is the configuration's, not
+	// replaced by a dataplane default behind the config's back.
+	if zero := timeouts(config.Timeouts{}); slices.ContainsFunc(zero[dataplane.StateNone+1:], func(ms uint32) bool { return ms != 0 }) {
+		t.Errorf("zero timeouts mapped to %v", zero)
 	}
 }

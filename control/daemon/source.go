@@ -8,30 +8,35 @@ import (
 	"github.com/govs-project/govs/control/admin"
 	"github.com/govs-project/govs/control/config"
 	"github.com/govs-project/govs/dataplane"
+	"github.com/govs-project/govs/dataplane/slowpath"
 )
 
-// The Daemon is the admin API's and the metrics' Source.
+// The Daemon is the admin API's and the metrics' Source. Each method reads
+// the dataplane inside withDataplane and converts outside it; once the
+// dataplane is stopped it reports only what the daemon itself knows.
 
 // Status reports readiness, ports and neighbours.
 func (d *Daemon) Status() admin.Status {
-	st := admin.Status{Ready: d.ready.Load(), Generation: d.dp.Generation(), ConfigFile: d.path}
-	for _, w := range d.cfg.EAL.Workers() {
+	st := admin.Status{ConfigFile: d.path}
+	for _, w := range d.cfg.Load().EAL.Workers() {
 		st.Workers = append(st.Workers, uint(w))
 	}
-	for _, p := range d.dp.Ports() {
+	var ports []dataplane.PortStatus
+	var neighbors []dataplane.NeighborStatus
+	d.withDataplane(func() {
+		st.Ready, st.Generation = d.ready.Load(), d.dp.Generation()
+		ports, neighbors = d.dp.Ports(), d.dp.Neighbors()
+	})
+	for _, p := range ports {
 		st.Ports = append(st.Ports, admin.PortStatus{
 			Name: p.Name, Device: p.Device, Address: p.Addr.String(), MAC: net.HardwareAddr(p.MAC[:]).String(), LinkUp: p.LinkUp,
 			RxPackets: p.Stats.IPackets, TxPackets: p.Stats.OPackets, RxBytes: p.Stats.IBytes, TxBytes: p.Stats.OBytes,
 			RxMissed: p.Stats.IMissed, RxErrors: p.Stats.IErrors, TxErrors: p.Stats.OErrors, RxNoMbuf: p.Stats.RxNoMbuf,
 		})
 	}
-	for _, n := range d.dp.Neighbors() {
-		an := admin.Neighbor{IP: n.IP.String(), Port: n.Port, State: admin.NeighIncomplete}
-		if n.Resolved {
-			an.State = admin.NeighResolved
-			if n.Static {
-				an.State = admin.NeighPermanent
-			}
+	for _, n := range neighbors {
+		an := admin.Neighbor{IP: n.IP.String(), Port: n.Port, State: n.State.String(), Held: n.Held}
+		if n.State != slowpath.StateIncomplete {
 			an.MAC = net.HardwareAddr(n.MAC[:]).String()
 		}
 		st.Neighbors = append(st.Neighbors, an)
@@ -46,8 +51,10 @@ func counters(t dataplane.TrafficStats) admin.Counters {
 
 // Services reports the virtual services with their counters.
 func (d *Daemon) Services() []admin.Service {
+	var services []dataplane.ServiceStatus
+	d.withDataplane(func() { services = d.dp.Services() })
 	var out []admin.Service
-	for _, s := range d.dp.Services() {
+	for _, s := range services {
 		as := admin.Service{Name: s.Name, VIP: s.VIP.String(), Protocol: config.Protocol(s.Proto).String(), Port: s.Port, Scheduler: s.Scheduler, Stats: counters(s.Stats)}
 		for _, ds := range s.Dests {
 			as.RealServers = append(as.RealServers, admin.RealServer{
@@ -62,10 +69,17 @@ func (d *Daemon) Services() []admin.Service {
 
 // Stats reports per-lcore counters and drops by reason.
 func (d *Daemon) Stats() admin.Stats {
-	st := admin.Stats{Drops: map[string]uint64{}}
-	for _, l := range d.dp.Lcores() {
-		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Conns, ConnsCreated: l.Created, Drops: map[string]uint64{},
-			Methods: map[string]admin.MethodStats{}, Encapsulated: l.Encapsulated, FragNeededSent: l.FragNeededSent, MaxPollGapUs: l.MaxLoopGapNs / 1000}
+	var lcores []dataplane.LcoreStatus
+	var slow slowpath.Stats
+	d.withDataplane(func() { lcores, slow = d.dp.Lcores(), d.dp.SlowPath() })
+	st := admin.Stats{Drops: map[string]uint64{}, SlowPath: slow}
+	for _, l := range lcores {
+		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Live, ConnsCreated: l.Created, Drops: map[string]uint64{},
+			Methods: map[string]admin.MethodStats{}, Encapsulated: l.Encapsulated, FragNeededSent: l.FragNeededSent, MaxPollGapUs: l.MaxPollGapNs / 1000,
+			Reused: l.Reused, Injected: l.Injected, Punted: map[string]uint64{}}
+		for r, n := range l.Punted {
+			ls.Punted[dataplane.Punt(r).String()] = n
+		}
 		ls.PollGapsOver = map[string]uint64{}
 		for i, t := range dataplane.PollGapThresholds {
 			ls.PollGapsOver[time.Duration(t).String()] = l.PollGaps[i]

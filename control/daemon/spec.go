@@ -5,7 +5,6 @@ import (
 
 	"github.com/govs-project/govs/control/config"
 	"github.com/govs-project/govs/dataplane"
-	"github.com/govs-project/govs/dataplane/conntrack"
 )
 
 // options maps the start-time part of the configuration to the dataplane.
@@ -21,6 +20,7 @@ func options(c *config.Config) dataplane.Options {
 		TxDesc:        d.TxDesc,
 		IdleBackoff:   d.IdleBackoff,
 		IdleSleepMax:  d.IdleSleepMax,
+		NeighCapacity: d.NeighborTableSize,
 	}
 }
 
@@ -44,23 +44,23 @@ func spec(c *config.Config) *dataplane.Spec {
 	return s
 }
 
-func timeouts(t config.Timeouts) conntrack.Timeouts {
-	out := conntrack.DefaultTimeouts
-	set := func(state uint8, d time.Duration) {
-		if d > 0 {
-			out[state] = uint32(d / time.Millisecond)
-		}
+// timeouts takes every state's timeout from the configuration, which fills
+// all eleven (defaults included), so none silently comes from the dataplane;
+// NONE is IPVS's fixed value, defined with the other defaults.
+func timeouts(t config.Timeouts) dataplane.Timeouts {
+	ms := func(d time.Duration) uint32 { return uint32(d / time.Millisecond) }
+	return dataplane.Timeouts{
+		dataplane.StateNone:        ms(config.NoneTimeout),
+		dataplane.StateEstablished: ms(t.TCPEstablished),
+		dataplane.StateSynSent:     ms(t.TCPSynSent),
+		dataplane.StateSynRecv:     ms(t.TCPSynRecv),
+		dataplane.StateFinWait:     ms(t.TCPFinWait),
+		dataplane.StateTimeWait:    ms(t.TCPTimeWait),
+		dataplane.StateClose:       ms(t.TCPClose),
+		dataplane.StateCloseWait:   ms(t.TCPCloseWait),
+		dataplane.StateLastAck:     ms(t.TCPLastAck),
+		dataplane.StateListen:      ms(t.TCPListen),
+		dataplane.StateSynAck:      ms(t.TCPSynAck),
+		dataplane.StateUDP:         ms(t.UDP),
 	}
-	set(conntrack.StateEstablished, t.TCPEstablished)
-	set(conntrack.StateSynSent, t.TCPSynSent)
-	set(conntrack.StateSynRecv, t.TCPSynRecv)
-	set(conntrack.StateFinWait, t.TCPFinWait)
-	set(conntrack.StateTimeWait, t.TCPTimeWait)
-	set(conntrack.StateClose, t.TCPClose)
-	set(conntrack.StateCloseWait, t.TCPCloseWait)
-	set(conntrack.StateLastAck, t.TCPLastAck)
-	set(conntrack.StateListen, t.TCPListen)
-	set(conntrack.StateSynAck, t.TCPSynAck)
-	set(conntrack.StateUDP, t.UDP)
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/govs-project/govs/control/admin"
+	"github.com/govs-project/govs/dataplane/slowpath"
 )
 
 // Source is the part of the daemon the collector reads; admin.Source
@@ -48,7 +49,8 @@ type Collector struct {
 	lcoreRx, lcoreTx, lcoreConns, lcoreCreated       *prometheus.Desc
 	drops                                            *prometheus.Desc
 	methodPkts, methodBytes, encap, fragNeeded, gap  *prometheus.Desc
-	gapsOver                                         *prometheus.Desc
+	gapsOver, reused, punted, injected               *prometheus.Desc
+	arp, refused, held, holding                      *prometheus.Desc
 	portRx, portTx, portRxBytes, portTxBytes         *prometheus.Desc
 	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
 	portUp, neighbors, generation, ready             *prometheus.Desc
@@ -80,6 +82,14 @@ func NewCollector(src Source) *Collector {
 		fragNeeded:   desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
 		gap:          desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
 		gapsOver:     desc("lcore_poll_gaps_total", "Gaps between two polls of the worker lcore longer than a threshold.", "lcore", "over"),
+		reused:       desc("lcore_connections_reused_total", "SYNs that replaced a TIME_WAIT/CLOSE connection of the same client port and were scheduled anew.", "lcore"),
+		punted:       desc("lcore_punted_total", "Packets the worker lcore handed to the slow path, by reason.", "lcore", "reason"),
+		injected:     desc("lcore_injected_total", "Frames the slow path gave the worker lcore to send.", "lcore"),
+
+		arp:     desc("arp_total", "ARP handled by the slow path: received, invalid, requests answered, replies received, requests sent, gratuitous sent.", "event"),
+		refused: desc("neighbor_refused_total", "ARP bindings the slow path refused to learn, by reason.", "reason"),
+		held:    desc("held_packets_total", "Packets held while their next hop was resolved, by outcome (held, sent, overflow, timeout).", "outcome"),
+		holding: desc("held_packets", "Packets waiting for a neighbour's MAC now."),
 
 		portRx:      desc("port_rx_packets_total", "Packets received on the port.", "port"),
 		portTx:      desc("port_tx_packets_total", "Packets transmitted on the port.", "port"),
@@ -104,6 +114,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.rsConns, c.rsPkts, c.rsBytes, c.rsActive, c.rsInact, c.rsW,
 		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
 		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap, c.gapsOver,
+		c.reused, c.punted, c.injected, c.arp, c.refused, c.held, c.holding,
 		c.portRx, c.portTx, c.portRxBytes, c.portTxBytes,
 		c.portMissed, c.portRxErr, c.portTxErr, c.portNoMbuf, c.portUp,
 		c.neighbors, c.generation, c.ready,
@@ -173,7 +184,32 @@ func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
 		for over, n := range l.PollGapsOver {
 			counter(ch, c.gapsOver, n, id, over)
 		}
+		counter(ch, c.reused, l.Reused, id)
+		for reason, n := range l.Punted {
+			counter(ch, c.punted, n, id, reason)
+		}
+		counter(ch, c.injected, l.Injected, id)
 	}
+	c.collectSlowPath(ch, st.SlowPath)
+}
+
+func (c *Collector) collectSlowPath(ch chan<- prometheus.Metric, s slowpath.Stats) {
+	for event, n := range map[string]uint64{
+		"received": s.ARPReceived, "invalid": s.ARPInvalid, "requests_answered": s.RequestsAnswered,
+		"replies_received": s.RepliesReceived, "requests_sent": s.RequestsSent, "gratuitous_sent": s.GARPSent,
+	} {
+		counter(ch, c.arp, n, event)
+	}
+	r := s.Refused
+	for reason, n := range map[string]uint64{
+		"not_in_subnet": r.NotInSubnet, "own_address": r.OwnAddress, "bad_mac": r.BadMAC, "bad_address": r.BadAddress, "table_full": r.TableFull,
+	} {
+		counter(ch, c.refused, n, reason)
+	}
+	for outcome, n := range map[string]uint64{"held": s.Held, "sent": s.HoldSent, "overflow": s.HoldOverflow, "timeout": s.HoldTimeout} {
+		counter(ch, c.held, n, outcome)
+	}
+	gauge(ch, c.holding, float64(s.Holding))
 }
 
 func (c *Collector) collectStatus(ch chan<- prometheus.Metric, st admin.Status) {
@@ -188,8 +224,8 @@ func (c *Collector) collectStatus(ch chan<- prometheus.Metric, st admin.Status) 
 		counter(ch, c.portNoMbuf, p.RxNoMbuf, p.Name)
 		gauge(ch, c.portUp, boolValue(p.LinkUp), p.Name)
 	}
-	// Both states always appear so a dashboard sees 0 rather than nothing.
-	states := map[string]int{admin.NeighResolved: 0, admin.NeighIncomplete: 0, admin.NeighPermanent: 0}
+	// Every state always appears so a dashboard sees 0 rather than nothing.
+	states := map[string]int{admin.NeighReachable: 0, admin.NeighStale: 0, admin.NeighIncomplete: 0, admin.NeighPermanent: 0}
 	for _, n := range st.Neighbors {
 		states[n.State]++
 	}

@@ -11,6 +11,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/govs-project/govs/control/admin"
+	"github.com/govs-project/govs/dataplane/slowpath"
 )
 
 type fakeSource struct {
@@ -37,19 +38,21 @@ func sample() fakeSource {
 		stats: admin.Stats{
 			Lcores: []admin.LcoreStats{
 				{Lcore: 1, RxPackets: 100, TxPackets: 90, Conns: 4, ConnsCreated: 10,
-					Drops:        map[string]uint64{"no_service": 7, "no_conn": 3},
-					Methods:      map[string]admin.MethodStats{"tun": {Packets: 60, Bytes: 6000}},
+					Drops:   map[string]uint64{"no_service": 7, "no_conn": 3},
+					Methods: map[string]admin.MethodStats{"tun": {Packets: 60, Bytes: 6000}},
+					Reused:  5, Punted: map[string]uint64{"arp": 4},
 					Encapsulated: 60, FragNeededSent: 2, MaxPollGapUs: 250},
 				{Lcore: 2, RxPackets: 50, TxPackets: 50, Drops: map[string]uint64{"no_service": 1}},
 			},
-			Drops: map[string]uint64{"no_service": 8, "no_conn": 3},
+			Drops:    map[string]uint64{"no_service": 8, "no_conn": 3},
+			SlowPath: slowpath.Stats{ARPReceived: 9, HoldSent: 3, Holding: 1, Refused: slowpath.Refused{TableFull: 2}},
 		},
 		status: admin.Status{
 			Ready: true, Generation: 4, Workers: []uint{1, 2},
 			Ports: []admin.PortStatus{{Name: "wan", LinkUp: true, RxPackets: 120, TxPackets: 80, RxMissed: 2}},
 			Neighbors: []admin.Neighbor{
-				{IP: "10.1.0.11", State: admin.NeighResolved, Port: "lan"},
-				{IP: "10.1.0.12", State: admin.NeighResolved, Port: "lan"},
+				{IP: "10.1.0.11", State: admin.NeighReachable, Port: "lan"},
+				{IP: "10.1.0.12", State: admin.NeighReachable, Port: "lan"},
 				{IP: "10.1.0.13", State: admin.NeighIncomplete, Port: "lan"},
 			},
 		},
@@ -125,7 +128,7 @@ func TestCollect(t *testing.T) {
 		`govs_port_tx_packets_total{port="wan"}`:                    80,
 		`govs_port_rx_missed_total{port="wan"}`:                     2,
 		`govs_port_link_up{port="wan"}`:                             1,
-		`govs_neighbors{state="resolved"}`:                          2,
+		`govs_neighbors{state="reachable"}`:                         2,
 		`govs_neighbors{state="incomplete"}`:                        1,
 		`govs_config_generation`:                                    4,
 		`govs_ready`:                                                1,
@@ -133,6 +136,12 @@ func TestCollect(t *testing.T) {
 		`govs_method_bytes_total{lcore="1",method="tun"}`:           6000,
 		`govs_tunnel_encapsulated_total{lcore="1"}`:                 60,
 		`govs_icmp_frag_needed_sent_total{lcore="1"}`:               2,
+		`govs_lcore_connections_reused_total{lcore="1"}`:            5,
+		`govs_lcore_punted_total{lcore="1",reason="arp"}`:           4,
+		`govs_arp_total{event="received"}`:                          9,
+		`govs_held_packets_total{outcome="sent"}`:                   3,
+		`govs_held_packets`:                                         1,
+		`govs_neighbor_refused_total{reason="table_full"}`:          2,
 		`govs_lcore_max_poll_gap_seconds{lcore="1"}`:                0.00025,
 	}
 	for k, v := range want {
@@ -143,8 +152,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, v)
 		}
 	}
-	if n := len(series); n != 54 {
-		t.Errorf("%d series, want 54", n)
+	if n := len(series); n != 76 {
+		t.Errorf("%d series, want 76", n)
 	}
 	for name, typ := range types {
 		wantCounter := strings.HasSuffix(name, "_total")
@@ -168,7 +177,10 @@ func TestLint(t *testing.T) {
 func TestEmptySource(t *testing.T) {
 	// A daemon that has not started yet still exposes its state.
 	_, series, _ := gather(t, registry(t, fakeSource{}))
-	if len(series) != 5 {
-		t.Errorf("empty source: %v, want 3 neighbour states, generation, ready", series)
+	// 4 neighbour states, generation, ready, and the slow path's 16 (6 ARP
+	// events, 5 refusals, 4 hold outcomes, the hold gauge): they always
+	// appear, zero included.
+	if len(series) != 22 {
+		t.Errorf("empty source: %v, want 22 series", series)
 	}
 }

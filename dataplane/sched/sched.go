@@ -5,56 +5,63 @@ import (
 	"strings"
 )
 
-// Input describes the connection being scheduled.
-type Input struct {
-	ClientIP   uint32
-	ClientPort uint16
-	Conns      []uint32 // per-destination connection counts on this lcore; may be nil
+// Kind is how the lcores read a Table.
+type Kind uint8
+
+const (
+	// Seq: Entries is a precomputed cycle of destination indices, replayed.
+	Seq Kind = iota
+	// WRRStep: Entries are the gcd-normalised weights, one per destination,
+	// and IPVS's wrr is stepped at pick time; Max is the largest of them.
+	WRRStep
+)
+
+// Table is a compiled scheduler.
+type Table struct {
+	Name    string
+	Kind    Kind
+	Entries []uint32
+	Max     uint32
 }
 
-// Scheduler picks a destination for a new connection. Implementations are
-// immutable and safe for concurrent use; all mutable state is *state.
-type Scheduler interface {
-	Name() string
-	// Pick returns the index of the chosen destination, or -1 when none is
-	// available (no destination has a weight > 0). It does not allocate.
-	Pick(state *uint64, in *Input) int
-}
-
-// implemented maps names to constructors, in the order Names reports.
+// implemented maps names to compilers, in the order Names reports.
 var implemented = []struct {
-	name string
-	make func(weights []uint32) Scheduler
+	name    string
+	compile func(weights []uint32) Table
 }{
-	{"rr", newRR},
-	{"wrr", newWRR},
+	{"rr", compileRR},
+	{"wrr", compileWRR},
 }
 
-// planned are IPVS schedulers govs accepts by name but does not provide yet.
-var planned = []string{"lc", "wlc", "sh", "dh", "sed", "nq", "mh"}
-
-// New builds the named scheduler for destinations with the given weights.
-// weights is copied.
-func New(name string, weights []uint32) (Scheduler, error) {
+// Compile builds the named scheduler for destinations with these weights.
+func Compile(name string, weights []uint32) (Table, error) {
 	for _, s := range implemented {
 		if s.name == name {
-			return s.make(weights), nil
+			t := s.compile(weights)
+			t.Name = name
+			return t, nil
 		}
 	}
-	for _, p := range planned {
-		if p == name {
-			return nil, fmt.Errorf("scheduler %q not implemented yet", name)
-		}
-	}
-	return nil, fmt.Errorf("unknown scheduler %q (implemented: %s; planned: %s)",
-		name, strings.Join(Names(), ", "), strings.Join(planned, ", "))
+	return Table{}, fmt.Errorf("unknown scheduler %q (known: %s)", name, strings.Join(Names(), ", "))
 }
 
-// Names returns the names of the implemented schedulers.
+// Names returns the names of the implemented schedulers: the one list the
+// configuration validates against.
 func Names() []string {
 	names := make([]string, len(implemented))
 	for i, s := range implemented {
 		names[i] = s.name
 	}
 	return names
+}
+
+// compileRR is IPVS's round robin: destinations with a weight > 0 in order.
+func compileRR(weights []uint32) Table {
+	t := Table{Kind: Seq}
+	for i, w := range weights {
+		if w > 0 {
+			t.Entries = append(t.Entries, uint32(i))
+		}
+	}
+	return t
 }

@@ -24,9 +24,16 @@ type Frame struct {
 	// ICMP: type, code and, for fragmentation needed (3/4), the next-hop MTU.
 	ICMPType, ICMPCode uint8
 	NextHopMTU         uint16
+	// TCP and UDP: ports. TCP: flags as tcpdump writes them, S(YN), F(IN),
+	// R(ST), P(SH) and "." for ACK: "S" is a SYN, "S." a SYN-ACK.
+	SrcPort, DstPort uint16
+	TCPFlags         string
 	// Inner is the encapsulated datagram of an IPIP frame (Proto 4); it has
 	// no Ethernet addresses.
 	Inner *Frame
+	// At is when the capture read the frame (Stop's frames; zero for
+	// ParseFrame's).
+	At time.Time
 }
 
 // IP protocol numbers for capture filters and Frame.Proto.
@@ -43,13 +50,33 @@ func (f Frame) String() string {
 		dir = "out"
 	}
 	s := fmt.Sprintf("%s %v > %v %v > %v proto %d len %d", dir, f.EthSrc, f.EthDst, f.Src, f.Dst, f.Proto, f.TotalLen)
-	if f.Proto == ProtoICMP {
+	switch f.Proto {
+	case ProtoICMP:
 		s += fmt.Sprintf(" icmp %d/%d mtu %d", f.ICMPType, f.ICMPCode, f.NextHopMTU)
+	case ProtoTCP:
+		s += fmt.Sprintf(" tcp %d > %d [%s]", f.SrcPort, f.DstPort, f.TCPFlags)
+	case ProtoUDP:
+		s += fmt.Sprintf(" udp %d > %d", f.SrcPort, f.DstPort)
 	}
 	if f.Inner != nil {
 		s += fmt.Sprintf(" [inner %v > %v proto %d len %d]", f.Inner.Src, f.Inner.Dst, f.Inner.Proto, f.Inner.TotalLen)
 	}
 	return s
+}
+
+// tcpFlagLetters writes the flags byte of a TCP header as tcpdump does
+// (the ECN bits left out).
+func tcpFlagLetters(flags uint8) string {
+	var b strings.Builder
+	for _, fl := range []struct {
+		bit    uint8
+		letter byte
+	}{{0x02, 'S'}, {0x01, 'F'}, {0x04, 'R'}, {0x08, 'P'}, {0x10, '.'}} {
+		if flags&fl.bit != 0 {
+			b.WriteByte(fl.letter)
+		}
+	}
+	return b.String()
 }
 
 // ParseFrame decodes an Ethernet frame carrying IPv4; ok is false for
@@ -86,6 +113,13 @@ func parseIPv4(b []byte, f *Frame) bool {
 			if f.ICMPType == 3 && f.ICMPCode == 4 {
 				f.NextHopMTU = binary.BigEndian.Uint16(l4[6:])
 			}
+		}
+	case ProtoTCP, ProtoUDP:
+		if len(l4) >= 4 {
+			f.SrcPort, f.DstPort = binary.BigEndian.Uint16(l4), binary.BigEndian.Uint16(l4[2:])
+		}
+		if f.Proto == ProtoTCP && len(l4) >= 14 {
+			f.TCPFlags = tcpFlagLetters(l4[13])
 		}
 	case ProtoIPIP:
 		var in Frame
@@ -167,6 +201,7 @@ func (c *Capture) read() {
 		if !ok {
 			continue
 		}
+		f.At = time.Now()
 		if ll, isLL := from.(*unix.SockaddrLinklayer); isLL {
 			f.Outgoing = ll.Pkttype == unix.PACKET_OUTGOING
 		}

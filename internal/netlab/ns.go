@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -177,4 +178,32 @@ func (n *NS) DialContext(ctx context.Context, network, addr string) (net.Conn, e
 		return err
 	})
 	return c, err
+}
+
+// DialTCPFrom connects to remote from local ("10.0.0.7:0", ":40001")
+// inside the namespace, with SO_REUSEADDR: as a client that reuses its
+// port, a test can connect again from the same address and port once the
+// previous connection is closed.
+func (n *NS) DialTCPFrom(local, remote string, timeout time.Duration) (net.Conn, error) {
+	laddr, err := net.ResolveTCPAddr("tcp4", local)
+	if err != nil {
+		return nil, err
+	}
+	d := net.Dialer{Timeout: timeout, LocalAddr: laddr, Control: setReuseAddr}
+	var c net.Conn
+	err = n.Do(func() (err error) {
+		c, err = d.Dial("tcp4", remote)
+		return err
+	})
+	return c, err
+}
+
+func setReuseAddr(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
 }

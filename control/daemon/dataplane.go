@@ -1,0 +1,26 @@
+package daemon
+
+import (
+	"github.com/govs-project/govs/dataplane"
+	"github.com/govs-project/govs/dataplane/slowpath"
+)
+
+// runningDataplane is what the daemon uses of a started dataplane: an
+// interface so that the daemon's life (reloads, shutdown order, the admin
+// view) is tested without EAL.
+type runningDataplane interface {
+	Apply(*dataplane.Spec) error
+	Generation() uint64
+	Ports() []dataplane.PortStatus
+	Neighbors() []dataplane.NeighborStatus
+	Services() []dataplane.ServiceStatus
+	Lcores() []dataplane.LcoreStatus
+	SlowPath() slowpath.Stats
+	// Failed delivers the error of a worker that died.
+	Failed() <-chan error
+	// Stop frees EAL memory: nothing may read the dataplane afterwards.
+	Stop() error
+	ControlCPUs() int
+}
+
+var _ runningDataplane = (*dataplane.Dataplane)(nil)

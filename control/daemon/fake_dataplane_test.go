@@ -1,0 +1,115 @@
+package daemon
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/govs-project/govs/dataplane"
+	"github.com/govs-project/govs/dataplane/slowpath"
+)
+
+// fakeDataplane stands in for a started dataplane. It records the order in
+// which calls finish, and every call after Stop (with EAL, a crash).
+type fakeDataplane struct {
+	mu        sync.Mutex
+	applyErr  error
+	applied   int
+	stopped   bool
+	events    []string
+	afterStop []string
+
+	// With inLcores set, Lcores signals it and blocks until release closes.
+	inLcores, release chan struct{}
+}
+
+var errApply = errors.New(`services[0]: scheduler "lc" not implemented yet`)
+
+func (f *fakeDataplane) event(e string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		f.afterStop = append(f.afterStop, e)
+	}
+	f.events = append(f.events, e)
+}
+
+// record returns the calls in the order they finished, and those after Stop.
+func (f *fakeDataplane) record() (events, afterStop []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.events), slices.Clone(f.afterStop)
+}
+
+func (f *fakeDataplane) Apply(*dataplane.Spec) error {
+	f.event("apply")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.applyErr != nil {
+		return f.applyErr
+	}
+	f.applied++
+	return nil
+}
+
+func (f *fakeDataplane) Generation() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return uint64(f.applied)
+}
+
+func (f *fakeDataplane) Ports() []dataplane.PortStatus {
+	f.event("ports")
+	return []dataplane.PortStatus{{Name: "wan"}}
+}
+
+func (f *fakeDataplane) Neighbors() []dataplane.NeighborStatus { f.event("neighbors"); return nil }
+
+func (f *fakeDataplane) Services() []dataplane.ServiceStatus {
+	f.event("services")
+	return []dataplane.ServiceStatus{{Name: "dns", Proto: 17, Port: 53, Scheduler: "rr"}}
+}
+
+func (f *fakeDataplane) Lcores() []dataplane.LcoreStatus {
+	if f.inLcores != nil {
+		f.inLcores <- struct{}{}
+		<-f.release
+	}
+	f.event("lcores")
+	return []dataplane.LcoreStatus{{Lcore: 1}}
+}
+
+func (f *fakeDataplane) SlowPath() slowpath.Stats { f.event("slowpath"); return slowpath.Stats{} }
+
+func (f *fakeDataplane) Failed() <-chan error { return nil }
+func (f *fakeDataplane) ControlCPUs() int     { return 1 }
+
+func (f *fakeDataplane) Stop() error {
+	f.event("stop")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stopped = true
+	return nil
+}
+
+// testDaemon runs over a fake dataplane with the configuration yaml, written
+// to a file so that Reload can re-read it.
+func testDaemon(t *testing.T, yaml string) (*Daemon, *fakeDataplane, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "govsd.yaml")
+	writeConfig(t, path, yaml)
+	dp := &fakeDataplane{}
+	return newDaemon(path, parse(t, yaml), dp, slog.New(slog.NewTextHandler(io.Discard, nil))), dp, path
+}
+
+func writeConfig(t *testing.T, path, yaml string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,248 @@
+/*
+ * fp_burst.c - a burst in three passes: classify every packet (fp_classify),
+ * look up the connections of those that need one in a single batched call
+ * (so the table's cache misses overlap), then finish each in arrival
+ * order. Every mbuf ends in exactly one queue: tx per port, punt,
+ * redirect per worker, or free.
+ */
+#include <errno.h>
+
+#include <rte_prefetch.h>
+
+#include "fp_internal.h"
+
+/* Metadata rides in mbuf->hash.fdir: lo = reason | in_port << 8 |
+ * out_port << 16, hi = hop. */
+void fp_meta_set(struct rte_mbuf *m, uint8_t reason, uint8_t in_port, uint8_t out_port, uint32_t hop)
+{
+	m->hash.fdir.lo = (uint32_t)reason | (uint32_t)in_port << 8 | (uint32_t)out_port << 16;
+	m->hash.fdir.hi = hop;
+}
+
+void fp_meta_get(const struct rte_mbuf *m, uint8_t *reason, uint8_t *in_port, uint8_t *out_port, uint32_t *hop)
+{
+	uint32_t lo = m->hash.fdir.lo;
+
+	*reason = (uint8_t)lo;
+	*in_port = (uint8_t)(lo >> 8);
+	*out_port = (uint8_t)(lo >> 16);
+	*hop = m->hash.fdir.hi;
+}
+
+uint64_t fp_worker_size(void)
+{
+	return sizeof(struct fp_worker);
+}
+
+int fp_worker_init(struct fp_worker *w, const struct fp_worker_params *prm)
+{
+	int r;
+
+	if (prm->shared == NULL || prm->counters == NULL || prm->index >= FP_MAX_WORKERS ||
+	    prm->burst == 0 || prm->burst > FP_MAX_BURST)
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	r = fp_conn_init(&w->conns, prm->conn_mem, prm->conn_mem_size, prm->conn_capacity, prm->hash_seed);
+	if (r != 0)
+		return r;
+	w->shared = prm->shared;
+	w->cnt = prm->counters;
+	w->punt_ring = prm->punt;
+	w->inject_ring = prm->inject;
+	w->index = prm->index;
+	w->queue = prm->queue;
+	w->burst = prm->burst;
+	w->idle_backoff = prm->idle_backoff;
+	w->idle_sleep_max_us = prm->idle_sleep_max_us ? prm->idle_sleep_max_us : 1;
+	w->tsc_per_ms = prm->tsc_hz / 1000 ? prm->tsc_hz / 1000 : 1;
+	w->min_gap_ticks = (uint64_t)50000 * w->tsc_per_ms / 1000000;
+	return 0;
+}
+
+void fp_worker_begin(struct fp_worker *w)
+{
+	w->snap = __atomic_load_n(&w->shared->snap, __ATOMIC_ACQUIRE);
+	w->neigh = __atomic_load_n(&w->shared->neigh, __ATOMIC_ACQUIRE);
+}
+
+static inline void enqueue(struct fp_worker *w, struct fp_queue *q, struct rte_mbuf *m)
+{
+	if (FP_LIKELY(q->n < FP_QUEUE_CAP)) {
+		q->m[q->n++] = m;
+		return;
+	}
+	/* Cannot happen while every queue is flushed after each burst; if it
+	 * did, the packet is counted and freed, never lost. */
+	w->cnt->drops[FP_DROP_TX_FULL]++;
+	if (w->free_q.n < FP_QUEUE_CAP)
+		w->free_q.m[w->free_q.n++] = m;
+}
+
+static void dispose(struct fp_worker *w, struct fp_bpkt *bp, enum fp_verdict v)
+{
+	switch (v) {
+	case FP_V_TX:
+		enqueue(w, &w->txq[bp->out_port], bp->m);
+		return;
+	case FP_V_PUNT:
+		fp_meta_set(bp->m, bp->punt, bp->in_port, bp->out_port, bp->hop);
+		enqueue(w, &w->punt_q, bp->m);
+		return;
+	case FP_V_REDIRECT:
+		fp_meta_set(bp->m, 0, bp->in_port, 0, 0);
+		enqueue(w, &w->redir_q[bp->owner], bp->m);
+		return;
+	case FP_V_DROP:
+	case FP_V_LOOKUP:
+		break;
+	}
+	/* The reason rides along, for the test harness; the mbuf is freed. */
+	fp_meta_set(bp->m, w->last_drop, bp->in_port, 0, 0);
+	enqueue(w, &w->free_q, bp->m);
+}
+
+/* The batched result is stale if a conn left the table since (a reused
+ * port), and a miss may have been created since by an earlier packet of
+ * the same burst (a retransmitted SYN): look again in those cases only. */
+static struct fp_conn *recheck(struct fp_worker *w, const struct fp_key *k, struct fp_conn *c)
+{
+	if (FP_UNLIKELY(w->burst_removed) || (c == NULL && w->burst_created))
+		return fp_conn_lookup(&w->conns, k);
+	return c;
+}
+
+void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, int in_port)
+{
+	uint32_t i, nkeys = 0;
+
+	if (n > FP_MAX_BURST)
+		n = FP_MAX_BURST;
+	w->burst_removed = 0;
+	w->burst_created = 0;
+	for (i = 0; i < n; i++) {
+		struct fp_bpkt *bp = &w->bp[i];
+		enum fp_verdict v;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bp->m = pkts[i];
+		bp->kind = FP_K_NONE;
+		bp->key = (uint16_t)nkeys;
+		if (in_port >= 0) {
+			bp->in_port = (uint8_t)in_port;
+		} else {
+			uint8_t reason, out;
+			uint32_t hop;
+
+			fp_meta_get(bp->m, &reason, &bp->in_port, &out, &hop);
+		}
+		if (FP_UNLIKELY(bp->in_port >= w->snap->n_ports)) {
+			v = fp_drop(w, FP_DROP_NOT_LOCAL);
+		} else {
+			v = fp_classify(w, bp);
+		}
+		if (v == FP_V_LOOKUP)
+			nkeys++;
+		else
+			dispose(w, bp, v);
+	}
+	if (nkeys == 0)
+		return;
+	fp_conn_lookup_bulk(&w->conns, w->keys, nkeys, w->found);
+	for (i = 0; i < n; i++) {
+		struct fp_bpkt *bp = &w->bp[i];
+		struct fp_conn *c;
+
+		if (bp->kind == FP_K_NONE)
+			continue;
+		c = recheck(w, &w->keys[bp->key], w->found[bp->key]);
+		dispose(w, bp, fp_finish(w, bp, c));
+	}
+}
+
+void fp_queue_injected(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t reason, in, port;
+		uint32_t hop;
+
+		fp_meta_get(pkts[i], &reason, &in, &port, &hop);
+		if (port >= w->snap->n_ports || pkts[i]->nb_segs != 1) {
+			w->cnt->drops[FP_DROP_NO_ROUTE]++;
+			enqueue(w, &w->free_q, pkts[i]);
+			continue;
+		}
+		w->cnt->injected++;
+		enqueue(w, &w->txq[port], pkts[i]);
+	}
+}
+
+/* Frees and counts what a queue's consumer did not take (q->m[done:]). */
+static void refuse(struct fp_worker *w, const struct fp_io *io, struct fp_queue *q,
+	uint32_t done, enum fp_drop why)
+{
+	uint32_t i;
+
+	if (done < q->n) {
+		w->cnt->drops[why] += q->n - done;
+		for (i = done; i < q->n; i++)
+			fp_meta_set(q->m[i], (uint8_t)why, 0, 0, 0);
+		io->free(io->ctx, q->m + done, q->n - done);
+	}
+	q->n = 0;
+}
+
+void fp_worker_flush(struct fp_worker *w, const struct fp_io *io)
+{
+	struct fp_lcore_counters *cnt = w->cnt;
+	uint32_t i, done;
+	uint16_t p;
+
+	for (p = 0; p < FP_MAX_PORTS; p++) {
+		struct fp_queue *q = &w->txq[p];
+
+		if (q->n == 0)
+			continue;
+		done = io->tx(io->ctx, p, q->m, (uint16_t)q->n);
+		cnt->tx_pkts += done;
+		refuse(w, io, q, done, FP_DROP_TX_FULL);
+	}
+	if (w->punt_q.n > 0) {
+		struct fp_queue *q = &w->punt_q;
+
+		done = io->punt(io->ctx, q->m, q->n);
+		for (i = 0; i < q->n; i++) {
+			uint8_t reason, in, out;
+			uint32_t hop;
+
+			fp_meta_get(q->m[i], &reason, &in, &out, &hop);
+			if (i < done) {
+				cnt->punted[reason < FP_NUM_PUNTS ? reason : 0]++;
+				continue;
+			}
+			/* A packet waiting for a MAC that the ring refused is what
+			 * an unresolved neighbour costs; anything else, a full ring. */
+			reason = reason == FP_PUNT_NEIGH ? FP_DROP_NEIGH_UNRESOLVED : FP_DROP_PUNT_FULL;
+			cnt->drops[reason]++;
+			fp_meta_set(q->m[i], reason, in, 0, 0);
+		}
+		if (done < q->n)
+			io->free(io->ctx, q->m + done, q->n - done);
+		q->n = 0;
+	}
+	for (p = 0; p < FP_MAX_WORKERS; p++) {
+		struct fp_queue *q = &w->redir_q[p];
+
+		if (q->n == 0)
+			continue;
+		done = io->redirect(io->ctx, p, q->m, q->n);
+		cnt->redirected += done;
+		refuse(w, io, q, done, FP_DROP_REDIRECT_FULL);
+	}
+	if (w->free_q.n > 0) {
+		io->free(io->ctx, w->free_q.m, w->free_q.n);
+		w->free_q.n = 0;
+	}
+}

@@ -1,0 +1,138 @@
+/*
+ * fp_icmp.c - ICMP the fast path answers or rewrites in place: echo
+ * replies, the translation of errors along NAT connections, and
+ * fragmentation-needed for datagrams too big for a tunnel.
+ */
+#include "fp_internal.h"
+
+/* An echo request becomes its reply in the same buffer: back to the
+ * sender's MAC from our port's (never the MAC the request was sent to,
+ * which may be anyone's), addresses swapped, type 0, TTL 64; both
+ * checksums updated incrementally (swapping addresses changes no sum). */
+enum fp_verdict fp_echo_reply(struct fp_worker *w, struct fp_bpkt *bp)
+{
+	struct fp_pkt *p = &bp->p;
+	uint8_t *ip = fp_ip(p), *icmp = fp_l4(p);
+	uint16_t old;
+
+	memcpy(p->frame, p->frame + 6, 6);
+	memcpy(p->frame + 6, w->snap->ports[bp->in_port].mac, 6);
+	fp_put32(ip + FP_IP_OFF_SRC, p->dst);
+	fp_put32(ip + FP_IP_OFF_DST, p->src);
+	old = fp_get16(ip + FP_IP_OFF_TTL);
+	ip[FP_IP_OFF_TTL] = FP_DEFAULT_TTL;
+	fp_fix16(ip + FP_IP_OFF_CSUM, old, fp_get16(ip + FP_IP_OFF_TTL));
+	old = fp_get16(icmp);
+	icmp[0] = FP_ICMP_ECHO_REPLY;
+	fp_fix16(icmp + 2, old, fp_get16(icmp));
+	/* RFC 1624 eqn. 3 gives 0x0000 where only 0xffff is right when the
+	 * covered data is all zero, which an echo reply's can be (id 0, seq 0,
+	 * no payload): recompute in that one case. */
+	if (fp_get16(icmp + 2) == 0)
+		fp_put16(icmp + 2, fp_csum(icmp, fp_ip_len(p) - (uint32_t)(p->l4 - p->l3), 0));
+	fp_trim(bp);
+	bp->out_port = bp->in_port;
+	return FP_V_TX;
+}
+
+/*
+ * Rewrites the quoted datagram's address and port (fixing the quoted IP
+ * checksum and, when quoted, its TCP/UDP checksum), recomputes the ICMP
+ * checksum over the whole message and rewrites the outer address. The ICMP
+ * checksum is recomputed rather than updated: up to six quoted words
+ * change, a partly quoted checksum field cannot be tracked, and errors are
+ * small (RFC 1812 caps them at 576 bytes).
+ */
+int fp_icmp_translate(struct fp_bpkt *bp, uint32_t outer_off, uint32_t outer,
+	uint32_t inner_off, uint32_t port_off, uint32_t inner, uint16_t port)
+{
+	struct fp_pkt *p = &bp->p;
+	const struct fp_quoted *q = &bp->q;
+	uint8_t *f = p->frame, *qip = f + q->off, *icmp = fp_l4(p), *ip = fp_ip(p);
+	uint32_t old;
+
+	if (q->off != p->l4 + FP_ICMP_LEN || q->l4 < q->off + FP_IP_LEN || q->l4 > p->ip_end)
+		return 0;
+	if (q->has_ports && q->l4 + 8u > p->ip_end)
+		return 0;
+	old = fp_get32(qip + inner_off);
+	fp_put32(qip + inner_off, inner);
+	fp_fix32(qip + FP_IP_OFF_CSUM, old, inner);
+	if (q->has_ports) {
+		uint8_t *ql4 = f + q->l4;
+		uint16_t old_port = fp_get16(ql4 + port_off);
+		uint32_t cs = q->l4 + (q->proto == FP_PROTO_TCP ? FP_TCP_OFF_CSUM : FP_UDP_OFF_CSUM);
+
+		fp_put16(ql4 + port_off, port);
+		if (cs + 2 <= p->ip_end) {
+			uint16_t sum = fp_get16(f + cs);
+
+			if (q->proto == FP_PROTO_TCP || sum != 0) {
+				sum = fp_csum_update16(fp_csum_update32(sum, old, inner), old_port, port);
+				if (q->proto == FP_PROTO_UDP && sum == 0)
+					sum = 0xffff;
+				fp_put16(f + cs, sum);
+			}
+		}
+	}
+	fp_put16(icmp + 2, 0);
+	fp_put16(icmp + 2, fp_csum(icmp, (uint32_t)p->ip_end - p->l4, 0));
+	old = fp_get32(ip + outer_off);
+	fp_put32(ip + outer_off, outer);
+	fp_fix32(ip + FP_IP_OFF_CSUM, old, outer);
+	return 1;
+}
+
+/*
+ * The error is built in the mbuf of the datagram it quotes: 28 bytes of
+ * headroom take the new Ethernet, IP and ICMP headers, and the quoted
+ * datagram stays where it is (its IP header is already 42 bytes in once
+ * the frame start moves back 28). Nothing is allocated or copied.
+ */
+enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t mtu)
+{
+	struct fp_pkt *p = &bp->p;
+	uint32_t from = p->dst, to = p->src, quote = fp_ip_len(p);
+	const uint32_t hdrs = FP_IP_LEN + FP_ICMP_LEN;
+	uint8_t *frame, *ip, *icmp;
+
+	if (p->l3 != FP_ETH_LEN || rte_pktmbuf_headroom(bp->m) < hdrs)
+		return fp_drop(w, FP_DROP_NO_HEADROOM);
+	if (quote > FP_ICMP_QUOTE_MAX)
+		quote = FP_ICMP_QUOTE_MAX;
+	fp_trim(bp);
+	frame = (uint8_t *)rte_pktmbuf_prepend(bp->m, (uint16_t)hdrs);
+	if (frame == NULL)
+		return fp_drop(w, FP_DROP_NO_HEADROOM);
+	fp_mbuf_set_len(bp->m, (uint16_t)(FP_ETH_LEN + hdrs + quote));
+	fp_put16(frame + 12, FP_ETHERTYPE_IPV4);
+	ip = frame + FP_ETH_LEN;
+	icmp = ip + FP_IP_LEN;
+	ip[0] = 0x45;
+	ip[1] = 0xc0; /* internetwork control, RFC 1812 4.3.2.5 */
+	fp_put16(ip + FP_IP_OFF_TOTLEN, (uint16_t)(hdrs + quote));
+	fp_put32(ip + 4, 0); /* id 0, no DF: an error must not be refused for size */
+	ip[FP_IP_OFF_TTL] = FP_DEFAULT_TTL;
+	ip[FP_IP_OFF_PROTO] = FP_PROTO_ICMP;
+	fp_put16(ip + FP_IP_OFF_CSUM, 0);
+	fp_put32(ip + FP_IP_OFF_SRC, from);
+	fp_put32(ip + FP_IP_OFF_DST, to);
+	fp_put16(ip + FP_IP_OFF_CSUM, fp_csum(ip, FP_IP_LEN, 0));
+	icmp[0] = FP_ICMP_DEST_UNREACH;
+	icmp[1] = FP_ICMP_CODE_FRAG_NEEDED;
+	fp_put16(icmp + 2, 0);
+	fp_put16(icmp + 4, 0);
+	fp_put16(icmp + 6, mtu);
+	fp_put16(icmp + 2, fp_csum(icmp, FP_ICMP_LEN + quote, 0));
+	/* The frame is an IPv4 ICMP packet from now on. */
+	p->frame = frame;
+	p->len = (uint16_t)(FP_ETH_LEN + hdrs + quote);
+	p->ip_end = p->len;
+	p->l4 = FP_ETH_LEN + FP_IP_LEN;
+	p->proto = FP_PROTO_ICMP;
+	p->src = from;
+	p->dst = to;
+	w->cnt->frag_needed_sent++;
+	w->cnt->drops[FP_DROP_TOO_BIG]++; /* the datagram itself went no further */
+	return fp_to_host(w, bp, to);
+}

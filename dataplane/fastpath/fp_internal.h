@@ -1,0 +1,87 @@
+/*
+ * fp_internal.h - helpers shared by the fast path's translation units.
+ * Not part of the Go interface.
+ */
+#ifndef FP_INTERNAL_H
+#define FP_INTERNAL_H
+
+#include <rte_mbuf.h>
+
+#include "fp_snapshot.h"
+#include "fp_wire.h"
+#include "fp_worker.h"
+
+#define FP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define FP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Counts a drop of the packet in flight; the verdict frees it. */
+static inline enum fp_verdict fp_drop(struct fp_worker *w, enum fp_drop why)
+{
+	w->cnt->drops[why]++;
+	w->last_drop = (uint8_t)why;
+	return FP_V_DROP;
+}
+
+static inline uint8_t *fp_mbuf_data(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, uint8_t *);
+}
+
+/* Single-segment length (we drop chained mbufs on receipt). */
+static inline void fp_mbuf_set_len(struct rte_mbuf *m, uint16_t len)
+{
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
+/* Forwarded frames end where their IP datagram ends: Ethernet padding
+ * (or trailing garbage) is not carried on. */
+static inline void fp_trim(struct fp_bpkt *bp)
+{
+	if (bp->p.ip_end < bp->p.len) {
+		bp->p.len = bp->p.ip_end;
+		fp_mbuf_set_len(bp->m, bp->p.ip_end);
+	}
+}
+
+static inline void fp_set_eth(uint8_t *frame, const uint8_t dst[6], const uint8_t src[6])
+{
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, src, 6);
+}
+
+/* The worker that owns flows of this client: requests and replies of one
+ * connection hash to the same worker whichever queue they arrive on. */
+static inline uint16_t fp_owner_of(uint16_t n_workers, uint32_t client_ip, uint16_t client_port)
+{
+	uint64_t h = ((uint64_t)client_ip << 16 | client_port) * 0x9E3779B97F4A7C15ULL;
+
+	return (uint16_t)(((h >> 32) * n_workers) >> 32);
+}
+
+/* ---- fp_route.c ---- */
+/* Routes the frame to dst: port and next hop, Ethernet addresses from the
+ * neighbour table; an unknown next hop punts the ready packet. */
+enum fp_verdict fp_to_host(struct fp_worker *w, struct fp_bpkt *bp, uint32_t dst);
+
+/* ---- fp_icmp.c ---- */
+enum fp_verdict fp_echo_reply(struct fp_worker *w, struct fp_bpkt *bp);
+/* Rewrites an ICMP error's outer address (at outer_off in the IP header)
+ * and the quoted datagram's address and port (at inner_off / port_off). */
+int fp_icmp_translate(struct fp_bpkt *bp, uint32_t outer_off, uint32_t outer,
+	uint32_t inner_off, uint32_t port_off, uint32_t inner, uint16_t port);
+/* Turns the too-big datagram in bp into ICMP fragmentation-needed to its
+ * sender, from the address it was sent to, in the same mbuf. */
+enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t mtu);
+
+/* ---- fp_xmit.c ---- */
+enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c);
+
+/* ---- fp_classify.c ---- */
+enum fp_verdict fp_classify(struct fp_worker *w, struct fp_bpkt *bp);
+
+/* IP rewriting used by NAT and ICMP translation. */
+int fp_dec_ttl(struct fp_pkt *p);
+void fp_set_addr_port(struct fp_pkt *p, uint32_t addr_off, uint32_t port_off, uint32_t ip, uint16_t port);
+
+#endif /* FP_INTERNAL_H */

@@ -1,0 +1,273 @@
+/*
+ * fp_layout.h - every layout the Go control plane and the C fast path share.
+ *
+ * This header is the only definition of the snapshot the lcores read, the
+ * counters they write, the connection record, and the names of drop
+ * reasons, punt reasons, connection states and forwarding methods. Go
+ * includes it through cgo and reads or writes these structs in place; a Go
+ * test checks the name tables against the Go side's expectations.
+ *
+ * Rules: fixed-size types only, explicit padding, no pointers inside
+ * structs that Go fills (offsets instead), every struct that lcores write
+ * padded to whole cache lines so two writers never share a line.
+ */
+#ifndef FP_LAYOUT_H
+#define FP_LAYOUT_H
+
+#include <stdint.h>
+
+enum {
+	FP_MAX_PORTS = 16,
+	FP_MAX_SERVICES = 1024,      /* counter ids, never reused in a process */
+	FP_MAX_REAL_SERVERS = 8192,
+	FP_MAX_WORKERS = 16,
+	FP_MAX_BURST = 256,
+	FP_CACHE_LINE = 64,
+};
+
+/* ---- forwarding methods (values of lb.Method) ---- */
+#define FP_METHODS(X) \
+	X(NAT, "nat") \
+	X(DR, "dr") \
+	X(TUN, "tun")
+
+#define FP_ENUM_METHOD(id, name) FP_METHOD_##id,
+enum fp_method { FP_METHODS(FP_ENUM_METHOD) FP_NUM_METHODS };
+#undef FP_ENUM_METHOD
+
+/* ---- connection states: IPVS's TCP states in IPVS's order, then UDP ---- */
+#define FP_STATES(X) \
+	X(NONE, "NONE") \
+	X(ESTABLISHED, "ESTABLISHED") \
+	X(SYN_SENT, "SYN_SENT") \
+	X(SYN_RECV, "SYN_RECV") \
+	X(FIN_WAIT, "FIN_WAIT") \
+	X(TIME_WAIT, "TIME_WAIT") \
+	X(CLOSE, "CLOSE") \
+	X(CLOSE_WAIT, "CLOSE_WAIT") \
+	X(LAST_ACK, "LAST_ACK") \
+	X(LISTEN, "LISTEN") \
+	X(SYNACK, "SYNACK") \
+	X(UDP, "UDP")
+
+#define FP_ENUM_STATE(id, name) FP_STATE_##id,
+enum fp_state { FP_STATES(FP_ENUM_STATE) FP_NUM_STATES };
+#undef FP_ENUM_STATE
+enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
+
+/*
+ * ---- drop reasons ----
+ * Every packet the fast path does not forward, punt or hand to another
+ * lcore is freed and counted under exactly one of these. The names are
+ * metric labels: short, stable, snake_case.
+ */
+#define FP_DROPS(X) \
+	X(NONE, "none") \
+	X(TRUNCATED, "truncated")            /* shorter than its headers */ \
+	X(NOT_IPV4, "not_ipv4")              /* neither IPv4 nor ARP */ \
+	X(BAD_VERSION, "bad_version") \
+	X(BAD_IHL, "bad_ihl") \
+	X(BAD_TOTAL_LEN, "bad_total_len") \
+	X(BAD_CHECKSUM, "bad_ip_checksum") \
+	X(FRAGMENT, "fragment")              /* no reassembly: no ports */ \
+	X(L4_TRUNCATED, "l4_truncated") \
+	X(BAD_TCP_OFFSET, "bad_tcp_offset") \
+	X(VLAN, "vlan")                      /* tagged frames are not handled */ \
+	X(NO_SERVICE, "no_service")          /* to a VIP, no service on that port */ \
+	X(NO_CONN, "no_conn")                /* TCP non-SYN without a connection */ \
+	X(CONN_TABLE_FULL, "conn_table_full") \
+	X(NO_DEST, "no_dest")                /* no real server with weight > 0 */ \
+	X(TTL_EXCEEDED, "ttl_exceeded") \
+	X(NO_ROUTE, "no_route") \
+	X(NEIGH_UNRESOLVED, "neigh_unresolved") /* next hop unknown and punt ring full */ \
+	X(NOT_LOCAL, "not_local")            /* neither to us nor of a connection */ \
+	X(LOCAL_PROTO, "local_proto")        /* to our address, protocol not served */ \
+	X(ICMP_UNHANDLED, "icmp_unhandled") \
+	X(REDIRECT_FULL, "redirect_full")    /* owner lcore's inbox full */ \
+	X(TX_FULL, "tx_full")                /* the port's tx queue refused it */ \
+	X(MULTI_SEGMENT, "multi_segment") \
+	X(TOO_BIG, "too_big_frag_needed_sent") /* TUN: its mbuf carries the ICMP back */ \
+	X(TOO_BIG_NO_DF, "too_big_no_df") \
+	X(NO_HEADROOM, "no_headroom") \
+	X(PUNT_FULL, "punt_full")            /* slow path ring full (ARP, ...) */
+
+#define FP_ENUM_DROP(id, name) FP_DROP_##id,
+enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };
+#undef FP_ENUM_DROP
+
+/*
+ * ---- punt reasons ----
+ * Packets the lcore hands to the Go slow path through its punt ring.
+ * NEIGH carries a packet that is ready to go except for the next hop's
+ * MAC: the slow path holds it, resolves the neighbour, and sends it.
+ */
+#define FP_PUNTS(X) \
+	X(ARP, "arp") \
+	X(NEIGH, "neigh_unresolved")
+
+#define FP_ENUM_PUNT(id, name) FP_PUNT_##id,
+enum fp_punt { FP_PUNTS(FP_ENUM_PUNT) FP_NUM_PUNTS };
+#undef FP_ENUM_PUNT
+
+/* Poll-gap thresholds (ns): a gap longer than an rx ring's worth of
+ * traffic drops packets on a real NIC (1024 descriptors at 5 Mpps: 205 us). */
+#define FP_GAP_THRESHOLDS_NS(X) X(50000) X(200000) X(1000000) X(10000000)
+#define FP_COUNT_ONE(x) +1
+enum { FP_NUM_GAP_THRESHOLDS = 0 FP_GAP_THRESHOLDS_NS(FP_COUNT_ONE) };
+#undef FP_COUNT_ONE
+
+/* ---- scheduler kinds (how a service's table in the snapshot is read) ---- */
+enum fp_sched_kind {
+	FP_SCHED_SEQ = 0,      /* replay a precomputed cycle of dest indices */
+	FP_SCHED_WRR_STEP = 1, /* IPVS's wrr stepped at pick time (long cycles) */
+};
+
+/* ---- the snapshot: immutable configuration, published by pointer swap ---- */
+
+/* One port as the lcores see it. */
+struct fp_port {
+	uint32_t ip;       /* the director's address, host byte order */
+	uint32_t net;      /* ip & mask */
+	uint32_t mask;
+	uint32_t gateway;  /* 0 = none */
+	uint16_t dpdk_id;
+	uint16_t mtu;
+	uint8_t mac[6];
+	uint8_t _pad[2];
+};
+
+/* One real server of a service, its route precomputed. */
+struct fp_dest {
+	uint32_t ip;
+	uint32_t next_hop;  /* the server itself, or a gateway */
+	uint32_t weight;
+	uint16_t port;
+	uint16_t id;        /* stable counter id */
+	uint8_t method;     /* enum fp_method */
+	uint8_t out_port;   /* port index towards the server */
+	uint8_t _pad[2];
+};
+
+/* One virtual service. Its dests are dests[first_dest .. first_dest+n_dests),
+ * its scheduler table sched[sched_off .. sched_off+sched_len) (uint32). */
+struct fp_service {
+	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t sched_kind; /* enum fp_sched_kind */
+	uint16_t id;        /* stable counter id, indexes per-lcore state too */
+	uint8_t vip_port;   /* port that owns the VIP (answers ARP for it) */
+	uint8_t _pad;
+	uint32_t first_dest;
+	uint32_t n_dests;
+	uint32_t sched_off;
+	uint32_t sched_len;
+	uint32_t wrr_max;   /* FP_SCHED_WRR_STEP: largest normalised weight */
+};
+
+/*
+ * The snapshot is one block: this header, then the arrays at the given byte
+ * offsets from its start. Go computes the layout and fills it, then calls
+ * fp_snapshot_index() to build the lookup slots.
+ */
+struct fp_snapshot {
+	uint64_t gen;
+	uint32_t size;          /* bytes of the whole block */
+	uint16_t n_ports;
+	uint16_t _pad0;
+	uint32_t n_services;
+	uint32_t n_dests;
+	uint32_t n_sched;
+	uint32_t n_slots;       /* power of two, >= 2 * n_services, >= 16 */
+	uint32_t timeouts_ms[FP_NUM_STATES];
+	uint32_t off_services;  /* struct fp_service[n_services] */
+	uint32_t off_dests;     /* struct fp_dest[n_dests] */
+	uint32_t off_sched;     /* uint32_t[n_sched] */
+	uint32_t off_svc_slots; /* uint32_t[n_slots]: service index + 1, 0 = empty */
+	uint32_t off_vip_slots; /* uint64_t[n_slots]: vip << 32 | vip_port + 1 */
+	uint32_t _pad1;
+	struct fp_port ports[FP_MAX_PORTS];
+};
+
+/* ---- counters: one block per lcore, written by that lcore only ---- */
+
+/* Per service or per real server. Directions: 0 in (client to server),
+ * 1 out (server to client: NAT replies). 64 bytes. */
+struct fp_traffic {
+	uint64_t conns;
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+	uint64_t active;    /* connections now ESTABLISHED (ipvsadm ActiveConn) */
+	uint64_t inactive;  /* in any other state (InActConn) */
+	uint64_t _pad;
+};
+
+struct fp_pkts {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct fp_lcore_counters {
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t created;
+	uint64_t redirected;
+	uint64_t live;             /* connections in the table now */
+	uint64_t encapsulated;     /* IPIP headers added (TUN) */
+	uint64_t frag_needed_sent; /* ICMP fragmentation-needed we originated */
+	uint64_t max_poll_gap_ns;  /* longest time between two polls */
+	uint64_t poll_gaps[FP_NUM_GAP_THRESHOLDS];
+	uint64_t reused;           /* SYNs that replaced a TIME_WAIT/CLOSE connection */
+	uint64_t injected;         /* frames the slow path gave us to send */
+	uint64_t iterations;       /* poll loop iterations */
+	uint64_t _pad0;
+	struct fp_pkts method[FP_NUM_METHODS];
+	uint64_t punted[FP_NUM_PUNTS];
+	uint64_t drops[FP_NUM_DROPS];
+	struct fp_traffic svc[FP_MAX_SERVICES] __attribute__((aligned(FP_CACHE_LINE)));
+	struct fp_traffic rs[FP_MAX_REAL_SERVERS];
+} __attribute__((aligned(FP_CACHE_LINE)));
+
+/* ---- the connection record (IPVS's ip_vs_conn, 32 bytes) ---- */
+struct fp_conn {
+	uint32_t client_ip;
+	uint32_t vip;
+	uint32_t rs_ip;
+	uint16_t client_port;
+	uint16_t vport;
+	uint16_t rs_port;
+	uint8_t proto;
+	uint8_t state;      /* enum fp_state */
+	uint8_t xmit;       /* enum fp_method: the transmit function bound at creation */
+	uint8_t flags;      /* FP_CONN_F_* */
+	uint16_t svc_id;
+	uint16_t rs_id;
+	uint8_t used;       /* 1 while in the table */
+	uint8_t _pad;
+	uint32_t expire;    /* absolute ms, wrapping; free-list link when unused */
+};
+
+enum { FP_CONN_F_NONE = 0 };
+
+/* ---- slow path interface ---- */
+
+/* A packet taken from a punt ring, with what the lcore knew about it. */
+struct fp_punted {
+	void *mbuf;         /* struct rte_mbuf *; the slow path owns it now */
+	uint8_t *data;      /* the frame */
+	uint16_t len;
+	uint8_t reason;     /* enum fp_punt */
+	uint8_t in_port;    /* port index it arrived on */
+	uint8_t out_port;   /* FP_PUNT_NEIGH: port index to send it on */
+	uint8_t _pad[3];
+	uint32_t hop;       /* FP_PUNT_NEIGH: the next hop to resolve */
+};
+
+/* A frame the slow path asks an lcore to transmit. */
+struct fp_inject {
+	void *mbuf;         /* struct rte_mbuf * with the frame and its length set */
+	uint8_t port;       /* port index */
+	uint8_t _pad[7];
+};
+
+#endif /* FP_LAYOUT_H */

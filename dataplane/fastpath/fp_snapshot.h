@@ -1,0 +1,64 @@
+/*
+ * fp_snapshot.h - reading the configuration snapshot (layout in
+ * fp_layout.h): service and VIP indexes, routes, schedulers.
+ */
+#ifndef FP_SNAPSHOT_H
+#define FP_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include "fp_layout.h"
+
+static inline const struct fp_service *fp_snap_services(const struct fp_snapshot *s)
+{
+	return (const struct fp_service *)((const uint8_t *)s + s->off_services);
+}
+
+static inline const struct fp_dest *fp_snap_dests(const struct fp_snapshot *s)
+{
+	return (const struct fp_dest *)((const uint8_t *)s + s->off_dests);
+}
+
+static inline const uint32_t *fp_snap_sched(const struct fp_snapshot *s)
+{
+	return (const uint32_t *)((const uint8_t *)s + s->off_sched);
+}
+
+static inline const uint32_t *fp_snap_svc_slots(const struct fp_snapshot *s)
+{
+	return (const uint32_t *)((const uint8_t *)s + s->off_svc_slots);
+}
+
+static inline const uint64_t *fp_snap_vip_slots(const struct fp_snapshot *s)
+{
+	return (const uint64_t *)((const uint8_t *)s + s->off_vip_slots);
+}
+
+/*
+ * Checks that a snapshot Go built is coherent (offsets inside the block,
+ * indexes in range, a power-of-two slot count) and builds its lookup slots.
+ * Returns 0, or -EINVAL naming nothing: Go validates meaningfully first,
+ * this guards the lcores against a layout bug.
+ */
+int fp_snapshot_index(struct fp_snapshot *s);
+
+/* The service for (vip, proto, port), or NULL. */
+const struct fp_service *fp_service_lookup(const struct fp_snapshot *s,
+	uint32_t vip, uint8_t proto, uint16_t port);
+
+/* 1 when ip is a VIP; *port is the port that owns it. */
+int fp_vip_owner(const struct fp_snapshot *s, uint32_t ip, uint8_t *port);
+
+/* 1 when ip is one of the director's port addresses. */
+int fp_own_address(const struct fp_snapshot *s, uint32_t ip);
+
+/* The port and next hop towards dst: a connected subnet first, then the
+ * first port with a gateway. 0 when there is no route. */
+int fp_route(const struct fp_snapshot *s, uint32_t dst, uint8_t *port, uint32_t *hop);
+
+/* Picks a dest of svc (an index below svc->n_dests) or -1, advancing the
+ * lcore's scheduler state for the service. A state left by another
+ * snapshot's table is tolerated. */
+int fp_sched_pick(const struct fp_snapshot *s, const struct fp_service *svc, uint64_t *state);
+
+#endif /* FP_SNAPSHOT_H */

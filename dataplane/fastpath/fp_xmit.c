@@ -1,0 +1,385 @@
+/*
+ * fp_xmit.c - the packets that belong to connections: scheduling new ones,
+ * tracking state, and the transmit functions of the three methods. A
+ * connection's transmit function is bound once, when it is created
+ * (conn->xmit indexes xmit_in), as DPVS binds packet_xmit.
+ */
+#include "fp_internal.h"
+
+typedef enum fp_verdict (*fp_xmit_fn)(struct fp_worker *w, struct fp_bpkt *bp,
+	struct fp_conn *c, int track);
+
+/* ---- IP rewriting ---- */
+
+int fp_dec_ttl(struct fp_pkt *p)
+{
+	uint8_t *ip = fp_ip(p);
+	uint16_t old;
+
+	if (ip[FP_IP_OFF_TTL] <= 1)
+		return 0;
+	/* TTL is the high byte of the word it shares with the protocol. */
+	old = fp_get16(ip + FP_IP_OFF_TTL);
+	ip[FP_IP_OFF_TTL]--;
+	fp_fix16(ip + FP_IP_OFF_CSUM, old, (uint16_t)(old - 0x100));
+	p->ttl--;
+	return 1;
+}
+
+/*
+ * Rewrites an address (at addr_off in the IP header) and, for TCP/UDP, the
+ * port at port_off in the L4 header; both checksums updated incrementally
+ * (the L4 one covers the address through the pseudo-header). A zero UDP
+ * checksum means "none" and stays zero; a computed zero is sent as 0xffff.
+ */
+void fp_set_addr_port(struct fp_pkt *p, uint32_t addr_off, uint32_t port_off, uint32_t ip, uint16_t port)
+{
+	uint8_t *iph = fp_ip(p), *l4 = fp_l4(p), *csum;
+	uint32_t old = fp_get32(iph + addr_off);
+	uint16_t old_port, sum;
+
+	fp_put32(iph + addr_off, ip);
+	fp_fix32(iph + FP_IP_OFF_CSUM, old, ip);
+	if (p->proto != FP_PROTO_TCP && p->proto != FP_PROTO_UDP)
+		return;
+	old_port = fp_get16(l4 + port_off);
+	fp_put16(l4 + port_off, port);
+	csum = l4 + (p->proto == FP_PROTO_TCP ? FP_TCP_OFF_CSUM : FP_UDP_OFF_CSUM);
+	sum = fp_get16(csum);
+	if (p->proto == FP_PROTO_UDP && sum == 0)
+		return;
+	sum = fp_csum_update16(fp_csum_update32(sum, old, ip), old_port, port);
+	if (p->proto == FP_PROTO_UDP && sum == 0)
+		sum = 0xffff;
+	fp_put16(csum, sum);
+}
+
+/* ---- counters and state ---- */
+
+static void gauge(struct fp_worker *w, const struct fp_conn *c, uint8_t state, int delta)
+{
+	struct fp_traffic *rs = &w->cnt->rs[c->rs_id], *svc = &w->cnt->svc[c->svc_id];
+
+	if (fp_state_active(state)) {
+		rs->active += (uint64_t)(int64_t)delta;
+		svc->active += (uint64_t)(int64_t)delta;
+	} else {
+		rs->inactive += (uint64_t)(int64_t)delta;
+		svc->inactive += (uint64_t)(int64_t)delta;
+	}
+}
+
+/* Counts a packet of c in direction dir (0 in, 1 out), before any rewrite. */
+static void count(struct fp_worker *w, const struct fp_conn *c, int dir, const struct fp_pkt *p)
+{
+	uint64_t bytes = fp_ip_len(p);
+	struct fp_traffic *rs = &w->cnt->rs[c->rs_id], *svc = &w->cnt->svc[c->svc_id];
+	struct fp_pkts *m = &w->cnt->method[c->xmit];
+
+	rs->pkts[dir]++;
+	rs->bytes[dir] += bytes;
+	svc->pkts[dir]++;
+	svc->bytes[dir] += bytes;
+	m->pkts++;
+	m->bytes += bytes;
+}
+
+/* Advances c's state and timer for a packet of it. */
+static void track(struct fp_worker *w, struct fp_conn *c, enum fp_tcp_table table, uint8_t flags)
+{
+	if (c->proto == FP_PROTO_TCP) {
+		uint8_t ns = fp_tcp_next(c->state, table, flags);
+
+		if (ns != c->state) {
+			if (fp_state_active(ns) != fp_state_active(c->state)) {
+				gauge(w, c, c->state, -1);
+				gauge(w, c, ns, 1);
+			}
+			c->state = ns;
+		}
+	}
+	c->expire = w->now + w->snap->timeouts_ms[c->state];
+}
+
+/* Removes c as expiry does, keeping the gauges right. */
+static void forget(struct fp_worker *w, struct fp_conn *c)
+{
+	w->cnt->live--;
+	gauge(w, c, c->state, -1);
+	fp_conn_remove(&w->conns, c);
+	w->burst_removed = 1;
+}
+
+/* ---- the methods ---- */
+
+/*
+ * NAT both ways: TTL, state and counters, then the one address and port
+ * that differ between the two sides: the destination becomes the real
+ * server on the way in, the source goes back to VIP:vport on the way out.
+ */
+static enum fp_verdict nat_xmit(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int out)
+{
+	struct fp_pkt *p = &bp->p;
+
+	if (!fp_dec_ttl(p))
+		return fp_drop(w, FP_DROP_TTL_EXCEEDED);
+	track(w, c, out ? FP_TCP_OUTPUT : FP_TCP_INPUT, p->tcp_flags);
+	count(w, c, out, p);
+	if (out)
+		fp_set_addr_port(p, FP_IP_OFF_SRC, FP_L4_OFF_SPORT, c->vip, c->vport);
+	else
+		fp_set_addr_port(p, FP_IP_OFF_DST, FP_L4_OFF_DPORT, c->rs_ip, c->rs_port);
+	fp_trim(bp);
+	return fp_to_host(w, bp, out ? c->client_ip : c->rs_ip);
+}
+
+static enum fp_verdict nat_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int track_it)
+{
+	(void)track_it; /* NAT's ICMP relays are translated, not sent through here */
+	return nat_xmit(w, bp, c, 0);
+}
+
+/* DR: only the Ethernet addresses change; the IP packet, TTL included,
+ * goes out as it came, as IPVS sends it. */
+static enum fp_verdict dr_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int track_it)
+{
+	if (track_it)
+		track(w, c, FP_TCP_INPUT_ONLY, bp->p.tcp_flags);
+	count(w, c, 0, &bp->p);
+	fp_trim(bp);
+	return fp_to_host(w, bp, c->rs_ip);
+}
+
+/* Wraps the datagram in an outer IPv4 header (RFC 2003) from our address
+ * on the egress port to the server; TOS and DF copied, TTL as the inner. */
+static int encap_ipip(struct fp_worker *w, struct fp_bpkt *bp, uint32_t src, uint32_t dst)
+{
+	struct fp_pkt *p = &bp->p;
+	uint16_t inner = fp_ip_len(p);
+	uint8_t *old = p->frame, *frame, *ip;
+
+	if (p->l3 != FP_ETH_LEN || rte_pktmbuf_headroom(bp->m) < FP_IP_LEN)
+		return 0;
+	fp_trim(bp);
+	frame = (uint8_t *)rte_pktmbuf_prepend(bp->m, FP_IP_LEN);
+	if (frame == NULL)
+		return 0;
+	memmove(frame, old, FP_ETH_LEN);
+	ip = frame + FP_ETH_LEN;
+	ip[0] = 0x45;
+	ip[1] = old[FP_ETH_LEN + 1];
+	fp_put16(ip + FP_IP_OFF_TOTLEN, (uint16_t)(inner + FP_IP_LEN));
+	fp_put16(ip + 4, ++w->ip_id);
+	ip[6] = old[FP_ETH_LEN + FP_IP_OFF_FRAG] & 0x40;
+	ip[7] = 0;
+	ip[FP_IP_OFF_TTL] = old[FP_ETH_LEN + FP_IP_OFF_TTL];
+	ip[FP_IP_OFF_PROTO] = FP_PROTO_IPIP;
+	fp_put16(ip + FP_IP_OFF_CSUM, 0);
+	fp_put32(ip + FP_IP_OFF_SRC, src);
+	fp_put32(ip + FP_IP_OFF_DST, dst);
+	fp_put16(ip + FP_IP_OFF_CSUM, fp_csum(ip, FP_IP_LEN, 0));
+	/* The frame now starts 20 bytes earlier and its L3 is the outer header. */
+	p->frame = frame;
+	p->len = (uint16_t)(FP_ETH_LEN + FP_IP_LEN + inner);
+	p->ip_end = p->len;
+	p->l4 = FP_ETH_LEN + FP_IP_LEN;
+	p->proto = FP_PROTO_IPIP;
+	w->cnt->encapsulated++;
+	return 1;
+}
+
+/*
+ * TUN: a datagram too big for the egress MTU once wrapped is refused: with
+ * DF the client gets fragmentation-needed (so PMTU discovery works through
+ * the tunnel), without DF it is dropped (we do not fragment).
+ */
+static enum fp_verdict tun_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int track_it)
+{
+	const struct fp_port *out;
+	struct fp_pkt *p = &bp->p;
+	uint32_t hop;
+	uint8_t port;
+
+	if (!fp_route(w->snap, c->rs_ip, &port, &hop))
+		return fp_drop(w, FP_DROP_NO_ROUTE);
+	out = &w->snap->ports[port];
+	if ((uint32_t)fp_ip_len(p) + FP_IP_LEN > out->mtu) {
+		if (!p->df)
+			return fp_drop(w, FP_DROP_TOO_BIG_NO_DF);
+		return fp_frag_needed(w, bp, (uint16_t)(out->mtu - FP_IP_LEN));
+	}
+	if (!fp_dec_ttl(p))
+		return fp_drop(w, FP_DROP_TTL_EXCEEDED);
+	if (track_it)
+		track(w, c, FP_TCP_INPUT_ONLY, p->tcp_flags);
+	count(w, c, 0, p);
+	if (!encap_ipip(w, bp, out->ip, c->rs_ip))
+		return fp_drop(w, FP_DROP_NO_HEADROOM);
+	return fp_to_host(w, bp, c->rs_ip);
+}
+
+static const fp_xmit_fn xmit_in[FP_NUM_METHODS] = {
+	[FP_METHOD_NAT] = nat_in,
+	[FP_METHOD_DR] = dr_in,
+	[FP_METHOD_TUN] = tun_in,
+};
+
+/* ---- new connections ---- */
+
+static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp_drop *why)
+{
+	const struct fp_pkt *p = &bp->p;
+	const struct fp_snapshot *s = w->snap;
+	const struct fp_service *svc = fp_service_lookup(s, p->dst, p->proto, p->dport);
+	const struct fp_dest *d;
+	struct fp_conn c, *cp;
+	int i;
+
+	if (svc == NULL) {
+		*why = FP_DROP_NO_SERVICE;
+		return NULL;
+	}
+	/* As IPVS: only a SYN opens a TCP connection. */
+	if (p->proto == FP_PROTO_TCP && (p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) != FP_TCP_SYN) {
+		*why = FP_DROP_NO_CONN;
+		return NULL;
+	}
+	i = fp_sched_pick(s, svc, &w->sched_state[svc->id]);
+	if (i < 0 || (uint32_t)i >= svc->n_dests) {
+		*why = FP_DROP_NO_DEST;
+		return NULL;
+	}
+	d = &fp_snap_dests(s)[svc->first_dest + (uint32_t)i];
+	memset(&c, 0, sizeof(c));
+	c.client_ip = p->src;
+	c.vip = p->dst;
+	c.rs_ip = d->ip;
+	c.client_port = p->sport;
+	c.vport = p->dport;
+	c.rs_port = d->port;
+	c.proto = p->proto;
+	c.state = p->proto == FP_PROTO_UDP ? FP_STATE_UDP : FP_STATE_NONE;
+	c.xmit = d->method;
+	c.svc_id = svc->id;
+	c.rs_id = d->id;
+	c.expire = w->now + s->timeouts_ms[c.state];
+	cp = fp_conn_insert(&w->conns, &c, NULL);
+	if (cp == NULL) {
+		*why = FP_DROP_CONN_TABLE_FULL;
+		return NULL;
+	}
+	w->burst_created++;
+	w->cnt->created++;
+	w->cnt->live++;
+	w->cnt->svc[svc->id].conns++;
+	w->cnt->rs[d->id].conns++;
+	gauge(w, cp, cp->state, 1);
+	return cp;
+}
+
+/*
+ * IPVS's conn_reuse_mode=1: a SYN that finds a connection of the same
+ * client address and port in TIME_WAIT or CLOSE starts a new connection:
+ * the old entry goes, and the SYN is scheduled (so weights, drains and
+ * removals apply to clients that reuse ports).
+ */
+static int reusable(const struct fp_conn *c, const struct fp_pkt *p)
+{
+	return c->proto == FP_PROTO_TCP &&
+		(p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) == FP_TCP_SYN &&
+		(c->state == FP_STATE_TIME_WAIT || c->state == FP_STATE_CLOSE);
+}
+
+static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
+{
+	enum fp_drop why = FP_DROP_NONE;
+
+	if (c != NULL && reusable(c, &bp->p)) {
+		forget(w, c);
+		w->cnt->reused++;
+		c = NULL;
+	}
+	if (c == NULL) {
+		c = new_conn(w, bp, &why);
+		if (c == NULL)
+			return fp_drop(w, why);
+	}
+	return xmit_in[c->xmit](w, bp, c, 1);
+}
+
+/*
+ * An ICMP error along a NAT connection, translated as its packets are: a
+ * client's (about a reply from VIP:vport) reaches the server with the
+ * outer destination and the quoted source rewritten to the server; a
+ * server's (about a packet to RS:rport) reaches the client with the outer
+ * source and the quoted destination rewritten back to the VIP.
+ */
+static enum fp_verdict nat_icmp(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int out)
+{
+	enum fp_drop fail = out ? FP_DROP_NOT_LOCAL : FP_DROP_ICMP_UNHANDLED;
+	int ok;
+
+	if (!fp_dec_ttl(&bp->p))
+		return fp_drop(w, FP_DROP_TTL_EXCEEDED);
+	count(w, c, out, &bp->p);
+	if (out)
+		ok = fp_icmp_translate(bp, FP_IP_OFF_SRC, c->vip, FP_IP_OFF_DST, FP_L4_OFF_DPORT, c->vip, c->vport);
+	else
+		ok = fp_icmp_translate(bp, FP_IP_OFF_DST, c->rs_ip, FP_IP_OFF_SRC, FP_L4_OFF_SPORT, c->rs_ip, c->rs_port);
+	if (!ok)
+		return fp_drop(w, fail);
+	fp_trim(bp);
+	return fp_to_host(w, bp, out ? c->client_ip : c->rs_ip);
+}
+
+/* A client's ICMP error about a packet the VIP sent it goes the way the
+ * connection's packets go: translated for NAT, relayed for DR and TUN. */
+static enum fp_verdict finish_icmp_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
+{
+	if (c == NULL)
+		return fp_drop(w, FP_DROP_ICMP_UNHANDLED);
+	if (c->xmit != FP_METHOD_NAT)
+		return xmit_in[c->xmit](w, bp, c, 0);
+	return nat_icmp(w, bp, c, 0);
+}
+
+/* A real server's ICMP error about a packet of a NAT connection (e.g. UDP
+ * port unreachable): the client must see it come from the VIP. */
+static enum fp_verdict finish_icmp_out(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
+{
+	if (c == NULL || c->xmit != FP_METHOD_NAT)
+		return fp_drop(w, FP_DROP_NOT_LOCAL);
+	return nat_icmp(w, bp, c, 1);
+}
+
+enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
+{
+	switch (bp->kind) {
+	case FP_K_IN:
+		return finish_in(w, bp, c);
+	case FP_K_OUT:
+		if (c == NULL || c->xmit != FP_METHOD_NAT)
+			return fp_drop(w, FP_DROP_NOT_LOCAL);
+		return nat_xmit(w, bp, c, 1);
+	case FP_K_ICMP_IN:
+		return finish_icmp_in(w, bp, c);
+	case FP_K_ICMP_OUT:
+		return finish_icmp_out(w, bp, c);
+	}
+	return fp_drop(w, FP_DROP_NOT_LOCAL);
+}
+
+/* ---- expiry ---- */
+
+static void on_expire(void *ctx, struct fp_conn *c)
+{
+	struct fp_worker *w = ctx;
+
+	w->cnt->live--;
+	gauge(w, c, c->state, -1);
+}
+
+void fp_housekeep(struct fp_worker *w, int idle)
+{
+	fp_conn_expire(&w->conns, w->now, idle ? FP_EXPIRE_IDLE : FP_EXPIRE_BUSY, on_expire, w);
+}

@@ -1,0 +1,500 @@
+/*
+ * fp_fuzz.c - libFuzzer target for the per-packet entry (fp_handle_burst).
+ *
+ * An input is a small configuration followed by a sequence of frames:
+ *
+ *   config: n_svc (1 byte), then per service 6 bytes
+ *           [vip][proto][port hi][port lo][n_dests][sched] and per dest 4
+ *           bytes [addr][method][weight][port]; then 1 byte of options.
+ *   frames: [op][in_port][len hi][len lo][len bytes] ...
+ *           op bit 0: fix the frame's IP and L4 checksums first (so the
+ *           fuzzer reaches deep paths); bit 1: the burst ends here;
+ *           bit 2: advance the clock by in_port seconds and expire.
+ *
+ * The oracle checks every packet's fate, not only the absence of crashes:
+ * each mbuf ends in exactly one queue (leaks show under LeakSanitizer);
+ * each drop has a reason and the drop counters grew by the drops seen;
+ * every sent frame parses, its IP header checksum is right, its L4
+ * checksum is right when the input's was, and its addresses and ports are
+ * what the connection says (NAT in, NAT out, DR untouched, TUN to the
+ * server). Any violation aborts, which libFuzzer reports as a crash.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "../fp_harness.h"
+#include "../fp_snapshot.h"
+#include "../fp_wire.h"
+
+enum { MAX_SVC = 4, MAX_DEST = 4, MAX_FRAMES = 32, CONNS = 256, NEIGH = 64 };
+
+#define CHECK(cond, ...) do { \
+	if (!(cond)) { fprintf(stderr, "oracle: " __VA_ARGS__); fprintf(stderr, "\n"); abort(); } \
+} while (0)
+
+static const uint8_t mac_port[2][6] = { {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2} };
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static int take(struct input *in, uint8_t *b)
+{
+	if (in->n == 0)
+		return 0;
+	*b = *in->p++;
+	in->n--;
+	return 1;
+}
+
+/* ---- the configuration ---- */
+
+struct world {
+	struct fp_shared sh;
+	struct fp_worker *w;
+	struct fp_lcore_counters *cnt;
+	struct fp_neigh_table *neigh;
+	struct fp_snapshot *snap;
+	void *conn_mem;
+	struct fp_harness h;
+};
+
+static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
+}
+
+static void set_port(struct fp_port *p, uint32_t ip, int bits, uint32_t gw, int i)
+{
+	p->ip = ip;
+	p->mask = ~0u << (32 - bits);
+	p->net = ip & p->mask;
+	p->gateway = gw;
+	p->dpdk_id = (uint16_t)i;
+	p->mtu = i == 1 ? 1300 : 1500; /* TUN's frag-needed is reachable */
+	memcpy(p->mac, mac_port[i], 6);
+}
+
+/* Builds the snapshot the input describes; NULL when it is not one. */
+static struct fp_snapshot *build_snapshot(struct input *in)
+{
+	struct fp_service svc[MAX_SVC];
+	struct fp_dest dest[MAX_SVC * MAX_DEST];
+	uint32_t sched[MAX_SVC * MAX_DEST * 8];
+	uint32_t nsvc, nd = 0, ns = 0, i, j, size;
+	uint8_t b, opts = 0, f[6];
+	struct fp_snapshot hdr, *s;
+
+	if (!take(in, &b))
+		return NULL;
+	nsvc = 1 + b % MAX_SVC;
+	memset(svc, 0, sizeof(svc));
+	memset(dest, 0, sizeof(dest));
+	for (i = 0; i < nsvc; i++) {
+		struct fp_service *sv = &svc[i];
+		uint32_t k;
+
+		for (k = 0; k < 6; k++)
+			if (!take(in, &f[k]))
+				return NULL;
+		sv->vip = ip4(10, 0, 0, (uint8_t)(100 + f[0] % 3));
+		sv->proto = f[1] & 1 ? FP_PROTO_UDP : FP_PROTO_TCP;
+		sv->port = (uint16_t)(f[2] << 8 | f[3]);
+		sv->id = (uint16_t)i;
+		sv->vip_port = 0;
+		sv->first_dest = nd;
+		sv->n_dests = 1 + f[4] % MAX_DEST;
+		sv->sched_kind = f[5] & 1 ? FP_SCHED_WRR_STEP : FP_SCHED_SEQ;
+		sv->sched_off = ns;
+		for (j = 0; j < sv->n_dests; j++) {
+			struct fp_dest *d = &dest[nd + j];
+			uint8_t a, m, wgt, pt;
+
+			if (!take(in, &a) || !take(in, &m) || !take(in, &wgt) || !take(in, &pt))
+				return NULL;
+			d->method = m % FP_NUM_METHODS;
+			/* far servers sit behind the gateway: not for DR */
+			d->ip = (a & 0x80) && d->method != FP_METHOD_DR ? ip4(192, 0, 2, (uint8_t)(a & 7)) : ip4(10, 1, 0, (uint8_t)(10 + a % 8));
+			d->next_hop = (d->ip >> 8) == ip4(0, 10, 1, 0) ? d->ip : ip4(10, 1, 0, 254);
+			d->out_port = 1;
+			d->weight = wgt;
+			d->port = d->method == FP_METHOD_NAT ? (uint16_t)(8000 + pt % 4) : sv->port;
+			d->id = (uint16_t)(nd + j);
+		}
+		if (sv->sched_kind == FP_SCHED_WRR_STEP) {
+			for (j = 0; j < sv->n_dests; j++) {
+				uint32_t wv = dest[nd + j].weight % 5;
+
+				sched[ns + j] = wv;
+				if (wv > sv->wrr_max)
+					sv->wrr_max = wv;
+			}
+			sv->sched_len = sv->n_dests;
+			if (sv->wrr_max == 0) /* a stepped table needs a weight */
+				sched[ns] = sv->wrr_max = 1;
+		} else {
+			sv->sched_len = 1 + f[5] % 8;
+			for (j = 0; j < sv->sched_len; j++)
+				sched[ns + j] = (j * 7 + f[4]) % sv->n_dests;
+		}
+		ns += sv->sched_len;
+		nd += sv->n_dests;
+	}
+	take(in, &opts);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.gen = 1;
+	hdr.n_ports = 2;
+	hdr.n_services = nsvc;
+	hdr.n_dests = nd;
+	hdr.n_sched = ns;
+	hdr.n_slots = 16;
+	for (i = 0; i < FP_NUM_STATES; i++)
+		hdr.timeouts_ms[i] = 1000 * (1 + i);
+	set_port(&hdr.ports[0], ip4(10, 0, 0, 1), 24, 0, 0);
+	set_port(&hdr.ports[1], ip4(10, 1, 0, 1), 24, opts & 1 ? ip4(10, 1, 0, 254) : 0, 1);
+	hdr.off_services = (uint32_t)((sizeof(hdr) + 63) & ~(size_t)63);
+	hdr.off_dests = hdr.off_services + nsvc * (uint32_t)sizeof(struct fp_service);
+	hdr.off_sched = hdr.off_dests + nd * (uint32_t)sizeof(struct fp_dest);
+	hdr.off_svc_slots = hdr.off_sched + ns * 4;
+	hdr.off_vip_slots = (hdr.off_svc_slots + hdr.n_slots * 4 + 7) & ~7u;
+	size = hdr.off_vip_slots + hdr.n_slots * 8;
+	hdr.size = size;
+	s = aligned_alloc(64, (size + 63) & ~63u);
+	if (s == NULL)
+		return NULL;
+	memset(s, 0, size);
+	memcpy(s, &hdr, sizeof(hdr));
+	memcpy((uint8_t *)s + hdr.off_services, svc, nsvc * sizeof(*svc));
+	memcpy((uint8_t *)s + hdr.off_dests, dest, nd * sizeof(*dest));
+	memcpy((uint8_t *)s + hdr.off_sched, sched, ns * 4);
+	if (fp_snapshot_index(s) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int world_init(struct world *wd, struct fp_snapshot *snap)
+{
+	struct fp_worker_params prm;
+	uint64_t fp = fp_conn_footprint(CONNS);
+	uint32_t i;
+
+	memset(wd, 0, sizeof(*wd));
+	wd->snap = snap;
+	wd->w = aligned_alloc(64, fp_worker_size());
+	wd->cnt = aligned_alloc(64, sizeof(*wd->cnt));
+	wd->conn_mem = aligned_alloc(64, fp);
+	wd->neigh = aligned_alloc(64, fp_neigh_footprint(NEIGH));
+	if (!wd->w || !wd->cnt || !wd->conn_mem || !wd->neigh)
+		return -1;
+	memset(wd->cnt, 0, sizeof(*wd->cnt));
+	fp_neigh_init(wd->neigh, NEIGH);
+	/* Clients 10.0.0.2-5, every near server and the gateway are known;
+	 * other neighbours are not, so packets to them are punted. */
+	for (i = 2; i <= 5; i++)
+		fp_neigh_set(wd->neigh, ip4(10, 0, 0, (uint8_t)i), 0, (const uint8_t[6]){ 2, 0, 0, 0, 0xc0, (uint8_t)i });
+	for (i = 10; i < 18; i++)
+		fp_neigh_set(wd->neigh, ip4(10, 1, 0, (uint8_t)i), 1, (const uint8_t[6]){ 2, 0, 0, 0, 0x10, (uint8_t)i });
+	fp_neigh_set(wd->neigh, ip4(10, 1, 0, 254), 1, (const uint8_t[6]){ 2, 0, 0, 0, 0xfe, 0xfe });
+	wd->sh.snap = snap;
+	wd->sh.neigh = wd->neigh;
+	wd->sh.n_workers = 1;
+	memset(&prm, 0, sizeof(prm));
+	prm.shared = &wd->sh;
+	prm.counters = wd->cnt;
+	prm.conn_mem = wd->conn_mem;
+	prm.conn_mem_size = fp;
+	prm.conn_capacity = CONNS;
+	prm.burst = FP_MAX_BURST;
+	prm.hash_seed = 42;
+	prm.tsc_hz = 1000;
+	if (fp_worker_init(wd->w, &prm) != 0)
+		return -1;
+	wd->w->now = 1000;
+	wd->h.tx_accept = wd->h.punt_accept = 1u << 30;
+	return 0;
+}
+
+static void world_free(struct world *wd)
+{
+	free(wd->w);
+	free(wd->cnt);
+	free(wd->conn_mem);
+	free(wd->neigh);
+	free(wd->snap);
+}
+
+/* ---- frames ---- */
+
+static uint32_t l4_sum(const uint8_t *ip, uint32_t ihl, uint32_t total, uint8_t proto)
+{
+	uint32_t s = fp_get16(ip + 12) + fp_get16(ip + 14) + fp_get16(ip + 16) + fp_get16(ip + 18);
+
+	s += proto + (total - ihl);
+	return fp_sum(ip + ihl, total - ihl, s);
+}
+
+/* 1 when the L4 checksum of the IPv4 datagram at ip (avail bytes) is right
+ * (or absent); for IPIP, the inner datagram's. */
+static int l4_ok_ip(const uint8_t *ip, uint32_t avail)
+{
+	uint32_t ihl, total;
+
+	if (avail < FP_IP_LEN)
+		return 0;
+	ihl = (ip[0] & 0xf) * 4u;
+	total = fp_get16(ip + 2);
+	if (ihl < FP_IP_LEN || total < ihl || total > avail)
+		return 0;
+	switch (ip[9]) {
+	case FP_PROTO_TCP:
+		return total - ihl >= FP_TCP_LEN && fp_fold(l4_sum(ip, ihl, total, FP_PROTO_TCP)) == 0xffff;
+	case FP_PROTO_UDP:
+		if (total - ihl < FP_UDP_LEN)
+			return 0;
+		return fp_get16(ip + ihl + 6) == 0 || fp_fold(l4_sum(ip, ihl, total, FP_PROTO_UDP)) == 0xffff;
+	case FP_PROTO_ICMP:
+		return total - ihl >= FP_ICMP_LEN && fp_csum(ip + ihl, total - ihl, 0) == 0;
+	case FP_PROTO_IPIP:
+		return l4_ok_ip(ip + ihl, total - ihl);
+	}
+	return 1;
+}
+
+static int l4_ok(const uint8_t *f, uint32_t len)
+{
+	if (len < FP_ETH_LEN + FP_IP_LEN || fp_get16(f + 12) != FP_ETHERTYPE_IPV4)
+		return 0;
+	return l4_ok_ip(f + FP_ETH_LEN, len - FP_ETH_LEN);
+}
+
+/* Makes the frame's IP header and L4 checksums right, when it is IPv4. */
+static void fix_checksums(uint8_t *f, uint32_t len)
+{
+	uint8_t *ip = f + FP_ETH_LEN;
+	uint32_t ihl, total;
+	uint8_t *cs = NULL;
+
+	if (len < FP_ETH_LEN + FP_IP_LEN || fp_get16(f + 12) != FP_ETHERTYPE_IPV4)
+		return;
+	ihl = (ip[0] & 0xf) * 4u;
+	total = fp_get16(ip + 2);
+	if (ihl < FP_IP_LEN || ihl > len - FP_ETH_LEN)
+		return;
+	fp_put16(ip + 10, 0);
+	fp_put16(ip + 10, fp_csum(ip, ihl, 0));
+	if (total < ihl || FP_ETH_LEN + total > len)
+		return;
+	if (ip[9] == FP_PROTO_TCP && total - ihl >= FP_TCP_LEN)
+		cs = ip + ihl + 16;
+	else if (ip[9] == FP_PROTO_UDP && total - ihl >= FP_UDP_LEN)
+		cs = ip + ihl + 6;
+	if (cs != NULL) {
+		fp_put16(cs, 0);
+		fp_put16(cs, (uint16_t)~fp_fold(l4_sum(ip, ihl, total, ip[9])));
+	} else if (ip[9] == FP_PROTO_ICMP && total - ihl >= FP_ICMP_LEN) {
+		fp_put16(ip + ihl + 2, 0);
+		fp_put16(ip + ihl + 2, fp_csum(ip + ihl, total - ihl, 0));
+	}
+}
+
+/* ---- the oracle ---- */
+
+struct sent_in {
+	uint8_t frame[2048];
+	uint16_t len;
+	uint8_t port;
+	uint8_t l4_valid;
+	struct rte_mbuf *m;
+};
+
+/* 1 when some service has a server at ip forwarded by method. */
+static int has_dest(const struct fp_snapshot *s, uint32_t ip, uint8_t method)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n_dests; i++)
+		if (fp_snap_dests(s)[i].ip == ip && fp_snap_dests(s)[i].method == method)
+			return 1;
+	return 0;
+}
+
+/* The connection the input packet belongs to, looked up in direction dir. */
+static const struct fp_conn *conn_of(const struct world *wd, const struct fp_pkt *p, uint8_t dir)
+{
+	struct fp_key k = {
+		.src_ip = p->src, .dst_ip = p->dst, .src_port = p->sport, .dst_port = p->dport,
+		.proto = p->proto, .dir = dir,
+	};
+
+	return fp_conn_lookup(&wd->w->conns, &k);
+}
+
+static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t *out, uint16_t len, uint16_t port)
+{
+	struct fp_pkt op, ip_in;
+	const struct fp_conn *c;
+	int r;
+
+	CHECK(port < wd->snap->n_ports, "sent on port %u", port);
+	CHECK(memcmp(out + 6, wd->snap->ports[port].mac, 6) == 0, "source MAC is not the port's");
+	r = fp_parse((uint8_t *)out, len, &op);
+	CHECK(r == FP_DROP_NONE, "sent frame does not parse (reason %d)", r);
+	CHECK(op.ethertype == FP_ETHERTYPE_IPV4, "sent a non-IPv4 frame");
+	r = fp_parse((uint8_t *)in->frame, in->len, &ip_in);
+	CHECK(r == FP_DROP_NONE, "forwarded an input that does not parse");
+	if (in->l4_valid)
+		CHECK(l4_ok(out, len), "valid input (proto %u, %08x -> %08x, icmp type %u) left with a bad L4 checksum (proto %u, %08x -> %08x)",
+			ip_in.proto, ip_in.src, ip_in.dst, ip_in.icmp_type, op.proto, op.src, op.dst);
+	if (op.proto == FP_PROTO_IPIP) {
+		CHECK(has_dest(wd->snap, op.dst, FP_METHOD_TUN), "tunnel to a non-TUN server");
+		CHECK(op.src == wd->snap->ports[port].ip, "tunnel from another address");
+		CHECK(op.len - FP_IP_LEN >= fp_ip_len(&ip_in) - 0u && memcmp(out + FP_ETH_LEN + FP_IP_LEN + 12, in->frame + FP_ETH_LEN + 12, 8) == 0,
+			"tunnelled datagram's addresses changed");
+		return;
+	}
+	if (fp_vip_owner(wd->snap, ip_in.dst, &(uint8_t){ 0 }) && op.dst != ip_in.src &&
+	    (op.proto == FP_PROTO_TCP || op.proto == FP_PROTO_UDP)) {
+		/* client -> VIP: the connection says where it goes */
+		c = conn_of(wd, &ip_in, FP_DIR_IN);
+		CHECK(c != NULL, "forwarded a client packet without a connection");
+		if (c->xmit == FP_METHOD_NAT) {
+			CHECK(op.dst == c->rs_ip && op.src == ip_in.src && op.dport == c->rs_port,
+				"NAT in to %08x:%u, the connection says %08x:%u", op.dst, op.dport, c->rs_ip, c->rs_port);
+		} else {
+			uint8_t mac[6];
+
+			CHECK(c->xmit == FP_METHOD_DR, "method %u sent untunnelled", c->xmit);
+			fp_neigh_mac(fp_neigh_lookup(wd->neigh, c->rs_ip), mac);
+			CHECK(memcmp(out, mac, 6) == 0, "DR to another MAC than its server's");
+			CHECK(memcmp(out + FP_ETH_LEN, in->frame + FP_ETH_LEN, fp_ip_len(&ip_in)) == 0, "DR changed the IP packet");
+		}
+		return;
+	}
+	if (op.proto == FP_PROTO_TCP || op.proto == FP_PROTO_UDP) {
+		/* a NAT reply: from the VIP:vport of its connection */
+		c = conn_of(wd, &ip_in, FP_DIR_OUT);
+		CHECK(c != NULL && c->xmit == FP_METHOD_NAT, "forwarded a reply without a NAT connection");
+		CHECK(op.src == c->vip && op.sport == c->vport && op.dst == c->client_ip, "NAT out from the wrong address");
+		return;
+	}
+	CHECK(op.proto == FP_PROTO_ICMP, "sent protocol %u", op.proto);
+}
+
+static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
+{
+	struct rte_mbuf *ms[MAX_FRAMES];
+	uint64_t drops_before = 0, drops_after = 0, frag_before = wd->cnt->frag_needed_sent;
+	uint32_t i, j, dropped = 0;
+
+	for (i = 0; i < FP_NUM_DROPS; i++)
+		drops_before += wd->cnt->drops[i];
+	for (i = 0; i < n; i++) {
+		ins[i].m = fp_fake_mbuf(ins[i].frame, ins[i].len, 128);
+		CHECK(ins[i].m != NULL, "out of memory");
+		ms[i] = ins[i].m;
+	}
+	fp_harness_reset(&wd->h);
+	fp_worker_begin(wd->w);
+	fp_handle_burst(wd->w, ms, (uint16_t)n, ins[0].port);
+	fp_harness_flush(wd->w, &wd->h);
+	CHECK(wd->h.n_out == n && wd->h.lost == 0, "%u mbufs in, %u out", n, wd->h.n_out);
+	for (i = 0; i < n; i++) {
+		const struct fp_harness_out *o = NULL;
+		uint8_t reason, inp, outp;
+		uint32_t hop;
+
+		for (j = 0; j < wd->h.n_out; j++)
+			if (wd->h.out[j].m == ins[i].m) {
+				CHECK(o == NULL, "an mbuf ended in two queues");
+				o = &wd->h.out[j];
+			}
+		CHECK(o != NULL, "an mbuf was lost");
+		fp_meta_get(o->m, &reason, &inp, &outp, &hop);
+		switch (o->verdict) {
+		case FP_V_DROP:
+			CHECK(reason != FP_DROP_NONE && reason < FP_NUM_DROPS, "dropped without a reason");
+			dropped++;
+			break;
+		case FP_V_TX: {
+			uint16_t len;
+			const uint8_t *d = fp_fake_mbuf_data(o->m, &len);
+
+			check_sent(wd, &ins[i], d, len, o->target);
+			break;
+		}
+		case FP_V_PUNT:
+			CHECK(reason < FP_NUM_PUNTS, "punt reason %u", reason);
+			if (reason == FP_PUNT_NEIGH)
+				CHECK(fp_neigh_lookup(wd->neigh, hop) == 0 && outp < wd->snap->n_ports, "punted for a known neighbour");
+			break;
+		default:
+			CHECK(0, "verdict %u with one worker", o->verdict);
+		}
+	}
+	for (i = 0; i < FP_NUM_DROPS; i++)
+		drops_after += wd->cnt->drops[i];
+	/* a too-big datagram counts a drop while its mbuf carries the ICMP back */
+	CHECK(drops_after - drops_before == dropped + (wd->cnt->frag_needed_sent - frag_before),
+		"drop counters grew by %lu for %u drops", (unsigned long)(drops_after - drops_before), dropped);
+	for (i = 0; i < n; i++)
+		fp_fake_mbuf_free(ins[i].m);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sent_in ins[MAX_FRAMES];
+	struct input in = { data, size };
+	struct fp_snapshot *snap = build_snapshot(&in);
+	struct world wd;
+	uint32_t n = 0, frames = 0;
+
+	if (snap == NULL)
+		return 0;
+	if (world_init(&wd, snap) != 0) {
+		world_free(&wd);
+		return 0;
+	}
+	while (in.n >= 4 && frames < 4 * MAX_FRAMES) {
+		uint8_t op = in.p[0], port = in.p[1];
+		uint16_t len = (uint16_t)(in.p[2] << 8 | in.p[3]);
+
+		in.p += 4;
+		in.n -= 4;
+		if (len > in.n || len > sizeof(ins[0].frame))
+			len = (uint16_t)(in.n < sizeof(ins[0].frame) ? in.n : sizeof(ins[0].frame));
+		if (op & 4) {
+			wd.w->now += 1000u * port;
+			fp_housekeep(wd.w, 1);
+		}
+		/* a burst comes in on one port */
+		if (n > 0 && ins[0].port != port % 2) {
+			run_burst(&wd, ins, n);
+			n = 0;
+		}
+		memcpy(ins[n].frame, in.p, len);
+		ins[n].len = len;
+		ins[n].port = port % 2;
+		if (op & 1)
+			fix_checksums(ins[n].frame, len);
+		ins[n].l4_valid = (uint8_t)l4_ok(ins[n].frame, len);
+		in.p += len;
+		in.n -= len;
+		frames++;
+		if (++n == MAX_FRAMES || (op & 2)) {
+			run_burst(&wd, ins, n);
+			n = 0;
+		}
+	}
+	if (n > 0)
+		run_burst(&wd, ins, n);
+	world_free(&wd);
+	return 0;
+}

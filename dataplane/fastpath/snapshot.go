@@ -1,0 +1,186 @@
+package fastpath
+
+/*
+#include "fp_snapshot.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Port is one port of a snapshot. Addresses are IPv4 in host byte order.
+type Port struct {
+	IP, Net, Mask, Gateway uint32
+	DPDKID                 uint16
+	MTU                    uint16
+	MAC                    [6]byte
+}
+
+// Dest is one real server of a service, its route already computed.
+type Dest struct {
+	IP, NextHop, Weight uint32
+	Port                uint16
+	ID                  uint16 // stable counter id, < MaxRealServers
+	Method              uint8  // lb.Method values
+	OutPort             uint8
+}
+
+// SchedKind says how the lcores read a service's scheduler table.
+type SchedKind uint8
+
+const (
+	// SchedSeq replays Table, a precomputed cycle of dest indices.
+	SchedSeq SchedKind = C.FP_SCHED_SEQ
+	// SchedWRRStep steps IPVS's wrr at pick time over Table, the
+	// gcd-normalised weights (one per dest), whose largest is WRRMax.
+	SchedWRRStep SchedKind = C.FP_SCHED_WRR_STEP
+)
+
+// Service is one virtual service of a snapshot.
+type Service struct {
+	VIP       uint32
+	Port      uint16
+	Proto     uint8
+	ID        uint16 // stable counter id, < MaxServices
+	VIPPort   uint8  // port that owns the VIP
+	Dests     []Dest
+	SchedKind SchedKind
+	Table     []uint32
+	WRRMax    uint32
+}
+
+// SnapshotSpec is everything a snapshot holds.
+type SnapshotSpec struct {
+	Gen      uint64
+	Ports    []Port
+	Services []Service
+	Timeouts Timeouts
+}
+
+// Snapshot is a compiled configuration in C memory, as the lcores read it.
+// It is immutable once built; Free it only after no lcore can see it.
+type Snapshot struct {
+	ptr *C.struct_fp_snapshot
+	mem Memory
+}
+
+// Gen is the generation the snapshot was built for.
+func (s *Snapshot) Gen() uint64 { return uint64(s.ptr.gen) }
+
+// Free releases the snapshot's memory.
+func (s *Snapshot) Free() {
+	if s.ptr != nil {
+		s.mem.Free(unsafe.Pointer(s.ptr))
+		s.ptr = nil
+	}
+}
+
+func align(n, a uintptr) uintptr { return (n + a - 1) &^ (a - 1) }
+
+// snapshotLayout is where each array goes in the block.
+type snapshotLayout struct {
+	services, dests, sched, svcSlots, vipSlots, size uintptr
+	nDests, nSched, nSlots                           int
+}
+
+func layoutFor(spec *SnapshotSpec) snapshotLayout {
+	var l snapshotLayout
+	for _, sv := range spec.Services {
+		l.nDests += len(sv.Dests)
+		l.nSched += len(sv.Table)
+	}
+	l.nSlots = 16
+	for l.nSlots < 2*len(spec.Services) {
+		l.nSlots <<= 1
+	}
+	off := align(unsafe.Sizeof(C.struct_fp_snapshot{}), 8)
+	next := func(n uintptr) uintptr {
+		at := off
+		off = align(off+n, 8)
+		return at
+	}
+	l.services = next(uintptr(len(spec.Services)) * unsafe.Sizeof(C.struct_fp_service{}))
+	l.dests = next(uintptr(l.nDests) * unsafe.Sizeof(C.struct_fp_dest{}))
+	l.sched = next(uintptr(l.nSched) * 4)
+	l.svcSlots = next(uintptr(l.nSlots) * 4)
+	l.vipSlots = next(uintptr(l.nSlots) * 8)
+	l.size = off
+	return l
+}
+
+// BuildSnapshot lays spec out as C structs in memory from mem and builds
+// its lookup indexes. Errors are layout problems the caller's validation
+// should have caught first (they name the limit).
+func BuildSnapshot(spec *SnapshotSpec, mem Memory, socket int) (*Snapshot, error) {
+	if len(spec.Ports) == 0 || len(spec.Ports) > MaxPorts {
+		return nil, fmt.Errorf("snapshot: %d ports, want 1..%d", len(spec.Ports), MaxPorts)
+	}
+	if len(spec.Services) > MaxServices {
+		return nil, fmt.Errorf("snapshot: %d services, at most %d", len(spec.Services), MaxServices)
+	}
+	l := layoutFor(spec)
+	if l.size > 1<<31 {
+		return nil, fmt.Errorf("snapshot: %d bytes is too large", l.size)
+	}
+	p, err := mem.Alloc(fmt.Sprintf("govs_snap_%d", spec.Gen), l.size, socket)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot of %d bytes: %w", l.size, err)
+	}
+	s := &Snapshot{ptr: (*C.struct_fp_snapshot)(p), mem: mem}
+	fill(s.ptr, spec, &l)
+	if r := C.fp_snapshot_index(s.ptr); r != 0 {
+		s.Free()
+		return nil, fmt.Errorf("snapshot: inconsistent layout (a scheduler table, counter id or port index out of range, or a duplicate service)")
+	}
+	return s, nil
+}
+
+func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
+	base := unsafe.Pointer(h)
+	h.gen = C.uint64_t(spec.Gen)
+	h.size = C.uint32_t(l.size)
+	h.n_ports = C.uint16_t(len(spec.Ports))
+	h.n_services = C.uint32_t(len(spec.Services))
+	h.n_dests = C.uint32_t(l.nDests)
+	h.n_sched = C.uint32_t(l.nSched)
+	h.n_slots = C.uint32_t(l.nSlots)
+	for i, t := range spec.Timeouts {
+		h.timeouts_ms[i] = C.uint32_t(t)
+	}
+	h.off_services = C.uint32_t(l.services)
+	h.off_dests = C.uint32_t(l.dests)
+	h.off_sched = C.uint32_t(l.sched)
+	h.off_svc_slots = C.uint32_t(l.svcSlots)
+	h.off_vip_slots = C.uint32_t(l.vipSlots)
+	for i, p := range spec.Ports {
+		cp := &h.ports[i]
+		cp.ip, cp.net, cp.mask, cp.gateway = C.uint32_t(p.IP), C.uint32_t(p.Net), C.uint32_t(p.Mask), C.uint32_t(p.Gateway)
+		cp.dpdk_id, cp.mtu = C.uint16_t(p.DPDKID), C.uint16_t(p.MTU)
+		for j, b := range p.MAC {
+			cp.mac[j] = C.uint8_t(b)
+		}
+	}
+	svcs := unsafe.Slice((*C.struct_fp_service)(unsafe.Add(base, l.services)), len(spec.Services))
+	dests := unsafe.Slice((*C.struct_fp_dest)(unsafe.Add(base, l.dests)), l.nDests)
+	sched := unsafe.Slice((*C.uint32_t)(unsafe.Add(base, l.sched)), l.nSched)
+	nd, ns := 0, 0
+	for i, sv := range spec.Services {
+		c := &svcs[i]
+		c.vip, c.port, c.proto = C.uint32_t(sv.VIP), C.uint16_t(sv.Port), C.uint8_t(sv.Proto)
+		c.sched_kind, c.id, c.vip_port = C.uint8_t(sv.SchedKind), C.uint16_t(sv.ID), C.uint8_t(sv.VIPPort)
+		c.first_dest, c.n_dests = C.uint32_t(nd), C.uint32_t(len(sv.Dests))
+		c.sched_off, c.sched_len, c.wrr_max = C.uint32_t(ns), C.uint32_t(len(sv.Table)), C.uint32_t(sv.WRRMax)
+		for _, d := range sv.Dests {
+			cd := &dests[nd]
+			cd.ip, cd.next_hop, cd.weight = C.uint32_t(d.IP), C.uint32_t(d.NextHop), C.uint32_t(d.Weight)
+			cd.port, cd.id, cd.method, cd.out_port = C.uint16_t(d.Port), C.uint16_t(d.ID), C.uint8_t(d.Method), C.uint8_t(d.OutPort)
+			nd++
+		}
+		for _, e := range sv.Table {
+			sched[ns] = C.uint32_t(e)
+			ns++
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package dataplane
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/govs-project/govs/dataplane/fastpath"
+	"github.com/govs-project/govs/dataplane/packet"
+)
+
+// closeNAT runs a NAT connection from client port sport through a full
+// close (server FIN first), leaving the director's entry in TIME_WAIT, and
+// returns the server it went to.
+func closeNAT(t *testing.T, r *rig, sport uint16) netip.Addr {
+	t.Helper()
+	syn := tcpFrame(t, macClient, macWAN, client, sport, vip, 80, true, false, "")
+	r.expectSent(syn, 0)
+	rs := dstAddr(syn)
+	r.expectSent(tcpSeg(t, macRS[0], macLAN, rs, 8080, client, sport, flSYNACK, ""), 1)
+	r.expectSent(tcpSeg(t, macClient, macWAN, client, sport, vip, 80, flACK, ""), 0)
+	r.expectSent(tcpSeg(t, macRS[0], macLAN, rs, 8080, client, sport, flFINACK, ""), 1)
+	r.expectSent(tcpSeg(t, macClient, macWAN, client, sport, vip, 80, flFINACK, ""), 0)
+	if c, _ := r.conn(client, sport, vip, 80, packet.ProtoTCP); c.State != StateTimeWait {
+		t.Fatalf("after the close the entry is %s, want TIME_WAIT", StateName(c.State))
+	}
+	return rs
+}
+
+// IPVS's conn_reuse_mode=1: a SYN on a TIME_WAIT entry is a new
+// connection: scheduled (so a drained server gets none), counted.
+func TestSYNOnTimeWaitReschedules(t *testing.T) {
+	r := newRig(t, 64, testSpec(1, 1, 1))
+	first := closeNAT(t, r, 40000)
+	spec := testSpec(1, 1, 1)
+	for i, a := range rsAddrs {
+		if a == first {
+			spec.Services[0].Dests[i].Weight = 0
+		}
+	}
+	r.apply(spec)
+	before := r.svc(0).Conns
+	syn := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, true, false, "")
+	r.expectSent(syn, 0)
+	if got := dstAddr(syn); got == first {
+		t.Fatalf("reused port went to %v again although it was set to weight 0", got)
+	}
+	if r.svc(0).Conns != before+1 {
+		t.Fatalf("service conns %d -> %d, want +1", before, r.svc(0).Conns)
+	}
+	st := r.h.Counters().Lcore()
+	if st.Reused != 1 || st.Live != 1 || r.h.Conns() != 1 {
+		t.Fatalf("reused %d live %d conns %d", st.Reused, st.Live, r.h.Conns())
+	}
+	var inactive uint64
+	for d := range rsAddrs {
+		inactive += r.rs(0, d).Inactive
+	}
+	if inactive != 1 {
+		t.Fatalf("inactive gauges sum to %d, want 1 (the old entry's removed)", inactive)
+	}
+}
+
+// A SYN on an entry in any other state (a retransmission) keeps it.
+func TestSYNOnLiveEntryKeepsIt(t *testing.T) {
+	r := newRig(t, 64, testSpec(1, 1, 1))
+	syn := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, true, false, "")
+	r.expectSent(syn, 0)
+	first := dstAddr(syn)
+	again := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, true, false, "")
+	r.expectSent(again, 0)
+	if dstAddr(again) != first || r.svc(0).Conns != 1 || r.h.Counters().Lcore().Reused != 0 {
+		t.Fatalf("retransmitted SYN went to %v (first %v), conns %d", dstAddr(again), first, r.svc(0).Conns)
+	}
+}
+
+// Within one burst, a retransmitted SYN finds the connection its first
+// copy created, and a reuse does not leave a later packet of the burst
+// with the removed entry.
+func TestBurstSeesItsOwnChanges(t *testing.T) {
+	r := newRig(t, 64, testSpec(1, 1, 1))
+	syn := tcpFrame(t, macClient, macWAN, client, 41000, vip, 80, true, false, "")
+	out := r.h.Burst([][]byte{syn, syn, syn}, 0)
+	for i, o := range out {
+		if o.Verdict != fastpath.VerdictSent || dstAddr(o.Frame) != dstAddr(out[0].Frame) {
+			t.Fatalf("copy %d: %v to %v", i, o.Verdict, dstAddr(o.Frame))
+		}
+	}
+	if r.svc(0).Conns != 1 {
+		t.Fatalf("one flow made %d connections", r.svc(0).Conns)
+	}
+	closeNAT(t, r, 42000)
+	syn2 := tcpFrame(t, macClient, macWAN, client, 42000, vip, 80, true, false, "")
+	ack := tcpSeg(t, macClient, macWAN, client, 42000, vip, 80, flACK, "")
+	out = r.h.Burst([][]byte{syn2, ack}, 0)
+	if out[0].Verdict != fastpath.VerdictSent || out[1].Verdict != fastpath.VerdictSent || dstAddr(out[0].Frame) != dstAddr(out[1].Frame) {
+		t.Fatalf("after reuse in a burst: %v to %v, %v to %v", out[0].Verdict, dstAddr(out[0].Frame), out[1].Verdict, dstAddr(out[1].Frame))
+	}
+}
+
+// Every drop reason has a unique snake_case label, and the labels the
+// metrics and govsctl show are the ones they always were.
+func TestDropNames(t *testing.T) {
+	seen := map[string]bool{}
+	for d := Drop(0); d < NumDrops; d++ {
+		n := d.String()
+		for _, c := range n {
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+				t.Fatalf("drop %d label %q is not snake_case", d, n)
+			}
+		}
+		if n == "" || seen[n] {
+			t.Fatalf("drop %d label %q empty or repeated", d, n)
+		}
+		seen[n] = true
+	}
+	for d, want := range map[Drop]string{
+		fastpath.DropNone: "none", fastpath.DropTruncated: "truncated", fastpath.DropBadChecksum: "bad_ip_checksum",
+		fastpath.DropNoConn: "no_conn", fastpath.DropNeighUnresolved: "neigh_unresolved", fastpath.DropTxFull: "tx_full",
+		fastpath.DropTooBig: "too_big_frag_needed_sent", fastpath.DropTooBigNoDF: "too_big_no_df", fastpath.DropPuntFull: "punt_full",
+	} {
+		if d.String() != want {
+			t.Errorf("drop %d is %q, want %q", d, d.String(), want)
+		}
+	}
+	if Drop(NumDrops).String() != "unknown" {
+		t.Error("out-of-range drop has a name")
+	}
+	for m := range fastpath.NumMethods {
+		if got := fastpath.MethodName(uint8(m)); got != Method(m).String() {
+			t.Errorf("method %d: fast path calls it %q, lb %q", m, got, Method(m).String())
+		}
+	}
+	for s, want := range map[uint8]string{StateNone: "NONE", StateEstablished: "ESTABLISHED", StateTimeWait: "TIME_WAIT", StateSynAck: "SYNACK", StateUDP: "UDP"} {
+		if StateName(s) != want {
+			t.Errorf("state %d is %q, want %q", s, StateName(s), want)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package dataplane
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	dpdk "github.com/govs-project/govs/cgo"
+	"github.com/govs-project/govs/dataplane/fastpath"
+	"github.com/govs-project/govs/dataplane/slowpath"
+)
+
+// How the slow path goroutine paces itself: ARP answers wait at most
+// maxNap after arriving; timers run every tick.
+const (
+	minNap   = 50 * time.Microsecond
+	maxNap   = time.Millisecond
+	tickTime = 50 * time.Millisecond
+)
+
+// slowRunner is the goroutine between the lcores' punt rings and the
+// slow path: it takes punted packets off the rings, runs the slow path's
+// timers, reclaims retired snapshots and watches the lcores. It only ever
+// polls rings: nothing it does can make an lcore wait.
+type slowRunner struct {
+	dp     *Dataplane
+	sp     *slowpath.SlowPath
+	reader *fastpath.PuntReader
+	buf    []fastpath.Punted
+
+	quit, done chan struct{}
+	watching   bool // set once every lcore was launched (read by run only)
+	started    bool
+}
+
+func newSlowRunner(dp *Dataplane) (*slowRunner, error) {
+	reader, err := fastpath.NewPuntReader(fastpath.Hugepages{})
+	if err != nil {
+		return nil, fmt.Errorf("punt reader: %w", err)
+	}
+	r := &slowRunner{dp: dp, reader: reader, buf: make([]fastpath.Punted, 64), quit: make(chan struct{}), done: make(chan struct{})}
+	r.sp = slowpath.New(slowpath.Config{MaxEntries: dp.opts.NeighCapacity}, dp.neigh, wire{dp})
+	return r, nil
+}
+
+// apply gives the slow path the view of a new configuration.
+func (r *slowRunner) apply(c *compiled, spec *Spec) error {
+	v := slowpath.View{Gen: c.gen, VIPs: c.vips, Wanted: c.wanted}
+	for _, p := range r.dp.ports {
+		v.Ports = append(v.Ports, slowpath.Port{Name: p.name, MAC: p.mac, IP: p.ip, Net: p.net, Mask: p.mask})
+	}
+	for i, ps := range spec.Ports {
+		for _, sn := range ps.Static {
+			v.Static = append(v.Static, slowpath.StaticNeighbor{IP: addrU32(sn.Addr), MAC: sn.MAC, Port: i})
+		}
+	}
+	return r.sp.Apply(v, time.Now())
+}
+
+func (r *slowRunner) start() {
+	r.started = true
+	go r.run()
+}
+
+// watch starts checking that every launched lcore keeps running.
+func (r *slowRunner) watch() {
+	select {
+	case r.dp.watchLcores <- struct{}{}:
+	default:
+	}
+}
+
+func (r *slowRunner) stop() {
+	if r.started {
+		close(r.quit)
+		<-r.done
+		r.started = false
+	}
+	r.reader.Free(fastpath.Hugepages{})
+}
+
+func (r *slowRunner) run() {
+	defer close(r.done)
+	nap := minNap
+	timer := time.NewTimer(nap)
+	defer timer.Stop()
+	next := time.Now()
+	for {
+		now := time.Now()
+		n := r.drain(now)
+		if !now.Before(next) {
+			r.sp.Tick(now)
+			r.dp.pub.Reclaim()
+			r.checkLcores()
+			next = now.Add(tickTime)
+		}
+		if n > 0 {
+			nap = minNap
+		} else {
+			nap = min(2*nap, maxNap)
+		}
+		timer.Reset(nap)
+		select {
+		case <-r.quit:
+			return
+		case <-r.dp.watchLcores:
+			r.watching = true
+		case <-timer.C:
+		}
+	}
+}
+
+// drain hands every punted packet waiting on the rings to the slow path.
+func (r *slowRunner) drain(now time.Time) int {
+	total := 0
+	for i, ring := range r.dp.punt {
+		for {
+			n := r.reader.Read(ring.Ptr(), r.buf)
+			for j := range n {
+				p := &puntedPacket{p: r.buf[j], inject: r.dp.inject[i].Ptr()}
+				switch p.p.Reason {
+				case fastpath.PuntARP:
+					r.sp.HandleARP(p, p.p.InPort, now)
+				case fastpath.PuntNeigh:
+					r.sp.HandleUnresolved(p, p.p.OutPort, p.p.Hop, now)
+				default:
+					p.Free()
+				}
+			}
+			total += n
+			if n < len(r.buf) {
+				break
+			}
+		}
+	}
+	return total
+}
+
+// checkLcores reports a worker lcore whose loop returned while it should
+// be running: govsd then exits rather than run with a dead lcore.
+func (r *slowRunner) checkLcores() {
+	if !r.watching {
+		return
+	}
+	for i, lc := range r.dp.lcores {
+		if !dpdk.LcoreRunning(lc) {
+			r.dp.fail(fmt.Errorf("worker lcore %d (worker %d) stopped polling unexpectedly", lc, i))
+			r.watching = false
+			return
+		}
+	}
+}
+
+// puntedPacket is a punted mbuf as the slow path handles it; a held one
+// goes back out through the inject ring of the lcore that punted it.
+type puntedPacket struct {
+	p      fastpath.Punted
+	inject unsafe.Pointer
+}
+
+func (p *puntedPacket) Frame() []byte { return p.p.Frame }
+
+func (p *puntedPacket) Send(port int) bool { return p.p.Send(p.inject, port) == nil }
+
+func (p *puntedPacket) Free() { p.p.Free() }
+
+// wire sends frames the slow path originates (ARP) through worker 0.
+type wire struct{ dp *Dataplane }
+
+func (w wire) Send(port int, frame []byte) bool {
+	return fastpath.SendFrame(w.dp.inject[0].Ptr(), w.dp.pool.Ptr(), port, frame) == nil
+}

@@ -1,0 +1,140 @@
+package slowpath
+
+import (
+	"time"
+
+	"github.com/govs-project/govs/dataplane/packet"
+)
+
+// HandleARP processes one punted ARP frame received on inPort: it learns
+// from the sender, then answers a request for the port's address or for a
+// VIP that port owns (the reply is built in place and sent back on inPort);
+// anything else is consumed. Frames that are not untagged Ethernet/IPv4 ARP
+// requests or replies are freed and counted arp_invalid.
+func (s *SlowPath) HandleARP(p Packet, inPort int, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+	s.stats.ARPReceived++
+	frame := p.Frame()
+	a := &s.arp
+	if !s.parseARP(frame, inPort, a) {
+		s.stats.ARPInvalid++
+		p.Free()
+		return
+	}
+	if a.Op == packet.ARPReply {
+		s.stats.RepliesReceived++
+	}
+	forUs := s.answersFor(a.TPA, inPort)
+	// As Linux: a reply, or a request that needs our answer (the sender
+	// will talk to us next), may create an entry; gratuitous ARP and
+	// requests for others only refresh what we already track, so that
+	// chatter on the segment cannot fill the table.
+	s.learnFrom(a, inPort, a.Op == packet.ARPReply || forUs, now)
+	// A broadcast/multicast/zero sender MAC would turn our reply into a
+	// broadcast (or nothing): such requests are not answered.
+	if a.Op == packet.ARPRequest && forUs && usableMAC(a.SHA) {
+		packet.ARPReplyInPlace(frame, &s.parsed, a, s.view.Ports[inPort].MAC)
+		if p.Send(inPort) {
+			s.stats.RequestsAnswered++
+		} else {
+			s.stats.SendFailed++
+		}
+		return
+	}
+	p.Free()
+}
+
+// parseARP accepts only what the lcores would: untagged Ethernet/IPv4 ARP
+// requests and replies, on a known port.
+func (s *SlowPath) parseARP(frame []byte, inPort int, a *packet.ARP) bool {
+	if inPort < 0 || inPort >= len(s.view.Ports) {
+		return false
+	}
+	if packet.Parse(frame, &s.parsed) != packet.OK || s.parsed.VLANs != 0 ||
+		!packet.ParseARP(frame, &s.parsed, a) {
+		return false
+	}
+	return a.Op == packet.ARPRequest || a.Op == packet.ARPReply
+}
+
+// answersFor reports whether inPort answers ARP for ip: its own address,
+// or a VIP it owns.
+func (s *SlowPath) answersFor(ip uint32, inPort int) bool {
+	if ip == 0 {
+		return false
+	}
+	if ip == s.view.Ports[inPort].IP {
+		return true
+	}
+	owner, ok := s.view.VIPs[ip]
+	return ok && owner == inPort
+}
+
+// learnFrom applies the sender binding of a, within the hygiene rules.
+func (s *SlowPath) learnFrom(a *packet.ARP, inPort int, mayCreate bool, now time.Time) {
+	n := s.table.byIP[a.SPA]
+	if n != nil && n.static {
+		return // configuration beats ARP
+	}
+	r := s.addressRefusal(a.SPA, inPort)
+	if r == accepted && !usableMAC(a.SHA) {
+		r = refusedBadMAC
+	}
+	if r == accepted && n != nil && n.port != inPort {
+		r = refusedNotInSubnet // overlapping subnets: the entry belongs to its own port
+	}
+	if r != accepted {
+		s.count(r)
+		return
+	}
+	if n == nil {
+		if !mayCreate {
+			return
+		}
+		if n = s.addLearned(a.SPA, inPort, now); n == nil {
+			return
+		}
+	}
+	s.confirm(n, a.SHA, now)
+}
+
+// sendRequest asks for n's MAC: by broadcast, or unicast to the MAC we
+// have. A failed send still counts as a probe, so that a broken wire cannot
+// keep an entry alive forever.
+func (s *SlowPath) sendRequest(n *neighbour, unicast bool, now time.Time) {
+	n.requested = now
+	n.probes++
+	port := &s.view.Ports[n.port]
+	var size int
+	if unicast {
+		size = packet.BuildUnicastARPRequest(s.frame[:], n.mac, port.MAC, port.IP, n.ip)
+	} else {
+		size = packet.BuildARPRequest(s.frame[:], port.MAC, port.IP, n.ip)
+	}
+	if s.wire.Send(n.port, s.frame[:size]) {
+		s.stats.RequestsSent++
+	} else {
+		s.stats.SendFailed++
+	}
+}
+
+// announce sends the pending gratuitous ARPs. One that cannot be sent is
+// tried again on the next Ticks, up to MaxProbes attempts: after a VRRP
+// takeover the neighbours must hear about the VIPs.
+func (s *SlowPath) announce() {
+	pending := s.garps[:0]
+	for _, g := range s.garps {
+		size := packet.BuildGratuitousARP(s.frame[:], s.view.Ports[g.port].MAC, g.ip)
+		if s.wire.Send(g.port, s.frame[:size]) {
+			s.stats.GARPSent++
+			continue
+		}
+		s.stats.SendFailed++
+		if g.attempts++; g.attempts < s.cfg.MaxProbes {
+			pending = append(pending, g)
+		}
+	}
+	s.garps = pending
+}
