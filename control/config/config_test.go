@@ -153,6 +153,7 @@ func TestErrors(t *testing.T) {
 		{"file_prefix type", []set{{"eal.file_prefix", 3}}, `eal.file_prefix: must be a string, got integer 3`},
 
 		{"conn table small", []set{{"dataplane.conn_table_size", 10}}, `dataplane.conn_table_size: must be between 1024 and 67108864, got 10`},
+		{"neighbour table small", []set{{"dataplane.neighbor_table_size", 10}}, `dataplane.neighbor_table_size: must be between 64 and 1048576, got 10`},
 		{"mbufs small", []set{{"dataplane.mbufs", 10}}, `dataplane.mbufs: must be between 1023 and 16777216, got 10`},
 		{"burst zero", []set{{"dataplane.burst", 0}}, `dataplane.burst: must be between 1 and 256, got 0`},
 		{"burst big", []set{{"dataplane.burst", 512}}, `dataplane.burst: must be between 1 and 256, got 512`},

@@ -1,8 +1,9 @@
 /*
- * fp_burst.c - a burst in three passes: classify every packet (fp_classify),
- * look up the connections of those that need one in a single batched call
- * (so the table's cache misses overlap), then finish each in arrival
- * order. Every mbuf ends in exactly one queue: tx per port, punt,
+ * fp_burst.c - a burst in three passes: classify every packet (fp_classify:
+ * the home slot of each key it needs is prefetched there), find every
+ * key's candidate connection in one pass (its line prefetched), then
+ * finish each packet in arrival order, so the table's cache misses overlap
+ * with the work on other packets. Every mbuf ends in exactly one queue: tx per port, punt,
  * redirect per worker, or free.
  */
 #include <errno.h>
@@ -101,19 +102,27 @@ static void dispose(struct fp_worker *w, struct fp_bpkt *bp, enum fp_verdict v)
 	enqueue(w, &w->free_q, bp->m);
 }
 
-/* The batched result is stale if a conn left the table since (a reused
- * port), and a miss may have been created since by an earlier packet of
- * the same burst (a retransmitted SYN): look again in those cases only. */
-static struct fp_conn *recheck(struct fp_worker *w, const struct fp_key *k, struct fp_conn *c)
+/* The connection of the packet waiting on key i: its candidate, checked.
+ * Candidates are stale once a conn left the table during the burst (a
+ * reused port), and a miss may since have been created by an earlier
+ * packet of the burst (a retransmitted SYN; burst_created holds a bit per
+ * tag created): look again in those cases. */
+static struct fp_conn *conn_of(struct fp_worker *w, uint16_t i)
 {
-	if (FP_UNLIKELY(w->burst_removed) || (c == NULL && w->burst_created))
+	const struct fp_key *k = &w->keys[i];
+	struct fp_conn *c;
+
+	if (FP_UNLIKELY(w->burst_removed))
+		return fp_conn_lookup(&w->conns, k);
+	c = fp_conn_resolve(&w->conns, k, w->tags[i], w->found[i], w->pos[i]);
+	if (c == NULL && (w->burst_created & (1ULL << (w->tags[i] & 63))))
 		return fp_conn_lookup(&w->conns, k);
 	return c;
 }
 
 void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, int in_port)
 {
-	uint32_t i, nkeys = 0;
+	uint32_t i, nkeys = 0, fresh;
 
 	if (n > FP_MAX_BURST)
 		n = FP_MAX_BURST;
@@ -128,6 +137,8 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 		bp->m = pkts[i];
 		bp->kind = FP_K_NONE;
 		bp->key = (uint16_t)nkeys;
+		bp->pick = -1;
+		bp->sched_err = FP_DROP_NONE;
 		if (in_port >= 0) {
 			bp->in_port = (uint8_t)in_port;
 		} else {
@@ -148,15 +159,18 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 	}
 	if (nkeys == 0)
 		return;
-	fp_conn_lookup_bulk(&w->conns, w->keys, nkeys, w->found);
+	fp_conn_candidates(&w->conns, w->keys, w->tags, nkeys, w->found, w->pos);
+	for (i = 0, fresh = 0; i < n; i++) {
+		struct fp_bpkt *bp = &w->bp[i];
+
+		if (bp->kind == FP_K_IN && w->found[bp->key] == NULL)
+			fp_prepare_new(w, bp, fresh++);
+	}
 	for (i = 0; i < n; i++) {
 		struct fp_bpkt *bp = &w->bp[i];
-		struct fp_conn *c;
 
-		if (bp->kind == FP_K_NONE)
-			continue;
-		c = recheck(w, &w->keys[bp->key], w->found[bp->key]);
-		dispose(w, bp, fp_finish(w, bp, c));
+		if (bp->kind != FP_K_NONE)
+			dispose(w, bp, fp_finish(w, bp, conn_of(w, bp->key)));
 	}
 }
 

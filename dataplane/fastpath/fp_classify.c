@@ -18,6 +18,7 @@ static enum fp_verdict want_lookup(struct fp_worker *w, struct fp_bpkt *bp, enum
 	k->proto = proto;
 	k->dir = dir;
 	k->_pad[0] = k->_pad[1] = 0;
+	w->tags[bp->key] = fp_conn_prefetch(&w->conns, k);
 	bp->kind = (uint8_t)kind;
 	return FP_V_LOOKUP;
 }

@@ -4,72 +4,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_prefetch.h>
-
 #include "fp_conn.h"
 
 enum { SLOTS_PER_CONN = 4, ALIGN = 64 };
-
-/* Odd 64-bit constants with well-spread bits (wyhash family). */
-#define HASH_K1 0xa0761d6478bd642fULL
-#define HASH_K2 0xe7037ed1a0b428dbULL
-#define HASH_K3 0x8ebc6af09c88c6e3ULL
-
-/*
- * One 64x64->128 multiply folds the two words of the key together, then a
- * multiply-xorshift spreads every input bit over the result. The seed is
- * random per table: keys are chosen by remote clients.
- */
-static inline uint64_t key_hash(const struct fp_key *k, uint64_t seed)
-{
-	uint64_t a = (uint64_t)k->src_ip << 32 | k->dst_ip;
-	uint64_t b = (uint64_t)k->src_port << 48 | (uint64_t)k->dst_port << 32 | k->proto;
-	unsigned __int128 m = (unsigned __int128)(a ^ seed ^ HASH_K1) * (b ^ seed ^ HASH_K2);
-	uint64_t x = (uint64_t)(m >> 64) ^ (uint64_t)m;
-
-	x ^= x >> 32;
-	x *= HASH_K3;
-	x ^= x >> 29;
-	return x;
-}
-
-static inline uint32_t key_tag(const struct fp_conn_table *t, const struct fp_key *k)
-{
-	return (uint32_t)(key_hash(k, t->seed) >> 32);
-}
-
-/* Multiply-shift range reduction: no power-of-two size needed, and the home
- * depends on the tag alone, so backward shifting never rehashes. */
-static inline uint64_t home(const struct fp_conn_table *t, uint32_t tag)
-{
-	return ((uint64_t)tag * t->nslots) >> 32;
-}
-
-static inline uint64_t next(const struct fp_conn_table *t, uint64_t i)
-{
-	return ++i == t->nslots ? 0 : i;
-}
 
 static inline uint32_t make_ref(uint32_t idx, uint32_t dir)
 {
 	return (idx + 1) << 1 | dir;
 }
 
-static inline struct fp_conn *ref_conn(const struct fp_conn_table *t, uint32_t ref)
-{
-	return &t->conns[(ref >> 1) - 1];
-}
-
-static inline int conn_matches(const struct fp_conn *c, const struct fp_key *k)
-{
-	if (k->dir == FP_DIR_IN)
-		return c->client_ip == k->src_ip && c->vip == k->dst_ip &&
-			c->client_port == k->src_port && c->vport == k->dst_port &&
-			c->proto == k->proto;
-	return c->rs_ip == k->src_ip && c->client_ip == k->dst_ip &&
-		c->rs_port == k->src_port && c->client_port == k->dst_port &&
-		c->proto == k->proto;
-}
 
 static uint64_t align_up(uint64_t n) { return (n + ALIGN - 1) & ~(uint64_t)(ALIGN - 1); }
 
@@ -108,7 +51,7 @@ int fp_conn_init(struct fp_conn_table *t, void *mem, uint64_t size,
 static struct fp_conn *probe(const struct fp_conn_table *t, const struct fp_key *k,
 	uint32_t tag, uint64_t i, uint64_t *end)
 {
-	for (;; i = next(t, i)) {
+	for (;; i = fp_conn_next(t, i)) {
 		struct fp_slot s = t->slots[i];
 
 		if (s.ref == 0) {
@@ -117,9 +60,9 @@ static struct fp_conn *probe(const struct fp_conn_table *t, const struct fp_key 
 			return NULL;
 		}
 		if (s.tag == tag && (s.ref & 1) == k->dir) {
-			struct fp_conn *c = ref_conn(t, s.ref);
+			struct fp_conn *c = fp_conn_ref(t, s.ref);
 
-			if (conn_matches(c, k)) {
+			if (fp_conn_matches(c, k)) {
 				if (end)
 					*end = i;
 				return c;
@@ -130,57 +73,60 @@ static struct fp_conn *probe(const struct fp_conn_table *t, const struct fp_key 
 
 struct fp_conn *fp_conn_lookup(const struct fp_conn_table *t, const struct fp_key *k)
 {
-	uint32_t tag = key_tag(t, k);
+	uint32_t tag = fp_conn_tag(t, k);
 
-	return probe(t, k, tag, home(t, tag), NULL);
+	return probe(t, k, tag, fp_conn_home(t, tag), NULL);
 }
 
-/*
- * Three passes over the burst: hash every key and prefetch its home slot;
- * find each key's first candidate slot and prefetch its conn; then compare
- * keys. The loads of one pass do not depend on each other, so the CPU
- * overlaps their misses instead of paying two memory latencies per key.
- */
-void fp_conn_lookup_bulk(const struct fp_conn_table *t, const struct fp_key *keys,
-	uint32_t n, struct fp_conn **out)
+void fp_conn_candidates(const struct fp_conn_table *t, const struct fp_key *keys,
+	const uint32_t *tags, uint32_t n, struct fp_conn **cand, uint64_t *pos)
 {
-	uint32_t tags[FP_MAX_BURST];
-	uint64_t pos[FP_MAX_BURST];
 	uint32_t i;
 
-	if (n > FP_MAX_BURST)
-		n = FP_MAX_BURST;
-	for (i = 0; i < n; i++) {
-		tags[i] = key_tag(t, &keys[i]);
-		pos[i] = home(t, tags[i]);
-		rte_prefetch0(&t->slots[pos[i]]);
-	}
 	for (i = 0; i < n; i++) {
 		uint64_t j;
 
-		out[i] = NULL;
-		for (j = pos[i];; j = next(t, j)) {
+		cand[i] = NULL;
+		for (j = fp_conn_home(t, tags[i]);; j = fp_conn_next(t, j)) {
 			struct fp_slot s = t->slots[j];
 
 			if (s.ref == 0)
 				break;
 			if (s.tag == tags[i] && (s.ref & 1) == keys[i].dir) {
-				out[i] = ref_conn(t, s.ref);
-				rte_prefetch0(out[i]);
+				cand[i] = fp_conn_ref(t, s.ref);
+				rte_prefetch0(cand[i]);
 				break;
 			}
 		}
 		pos[i] = j;
 	}
-	for (i = 0; i < n; i++) {
-		if (out[i] != NULL && !conn_matches(out[i], &keys[i]))
-			out[i] = probe(t, &keys[i], tags[i], next(t, pos[i]), NULL);
-	}
+}
+
+struct fp_conn *fp_conn_probe_from(const struct fp_conn_table *t, const struct fp_key *k,
+	uint32_t tag, uint64_t pos)
+{
+	return probe(t, k, tag, pos, NULL);
+}
+
+void fp_conn_lookup_bulk(const struct fp_conn_table *t, const struct fp_key *keys,
+	uint32_t n, struct fp_conn **out)
+{
+	uint32_t tags[FP_MAX_BURST] = { 0 };
+	uint64_t pos[FP_MAX_BURST];
+	uint32_t i;
+
+	if (n > FP_MAX_BURST)
+		n = FP_MAX_BURST;
+	for (i = 0; i < n; i++)
+		tags[i] = fp_conn_prefetch(t, &keys[i]);
+	fp_conn_candidates(t, keys, tags, n, out, pos);
+	for (i = 0; i < n; i++)
+		out[i] = fp_conn_resolve(t, &keys[i], tags[i], out[i], pos[i]);
 }
 
 static uint64_t next_empty(const struct fp_conn_table *t, uint64_t i)
 {
-	for (i = next(t, i); t->slots[i].ref != 0; i = next(t, i))
+	for (i = fp_conn_next(t, i); t->slots[i].ref != 0; i = fp_conn_next(t, i))
 		;
 	return i;
 }
@@ -209,11 +155,11 @@ struct fp_conn *fp_conn_insert(struct fp_conn_table *t, const struct fp_conn *c,
 		*dup = NULL;
 	fp_conn_in_key(c, &in);
 	fp_conn_out_key(c, &out);
-	tag_in = key_tag(t, &in);
-	tag_out = key_tag(t, &out);
-	p = probe(t, &in, tag_in, home(t, tag_in), &pos_in);
+	tag_in = fp_conn_tag(t, &in);
+	tag_out = fp_conn_tag(t, &out);
+	p = probe(t, &in, tag_in, fp_conn_home(t, tag_in), &pos_in);
 	if (p == NULL)
-		p = probe(t, &out, tag_out, home(t, tag_out), &pos_out);
+		p = probe(t, &out, tag_out, fp_conn_home(t, tag_out), &pos_out);
 	if (p != NULL) {
 		if (dup)
 			*dup = p;
@@ -241,20 +187,20 @@ static uint64_t dist(const struct fp_conn_table *t, uint64_t a, uint64_t b)
 /* Removes the slot holding ref from k's sequence and closes the gap: each
  * later slot of the cluster moves into the hole if the hole lies between
  * its home and its position. */
-static void unindex(struct fp_conn_table *t, const struct fp_key *k, uint32_t ref)
+static void unindex(struct fp_conn_table *t, uint32_t tag, uint32_t ref)
 {
-	uint64_t i = home(t, key_tag(t, k)), hole, j;
+	uint64_t i = fp_conn_home(t, tag), hole, j;
 
 	while (t->slots[i].ref != ref) {
 		if (t->slots[i].ref == 0)
 			return; /* not indexed: key fields changed; nothing safe to do */
-		i = next(t, i);
+		i = fp_conn_next(t, i);
 	}
 	hole = i;
-	for (j = next(t, hole); t->slots[j].ref != 0; j = next(t, j)) {
+	for (j = fp_conn_next(t, hole); t->slots[j].ref != 0; j = fp_conn_next(t, j)) {
 		struct fp_slot s = t->slots[j];
 
-		if (dist(t, home(t, s.tag), j) >= dist(t, hole, j)) {
+		if (dist(t, fp_conn_home(t, s.tag), j) >= dist(t, hole, j)) {
 			t->slots[hole] = s;
 			hole = j;
 		}
@@ -262,18 +208,25 @@ static void unindex(struct fp_conn_table *t, const struct fp_key *k, uint32_t re
 	t->slots[hole] = (struct fp_slot){ 0, 0 };
 }
 
-static void remove_at(struct fp_conn_table *t, struct fp_conn *c, uint32_t idx)
+/* Removes c, whose keys' tags are tag_in and tag_out. */
+static void remove_tagged(struct fp_conn_table *t, struct fp_conn *c, uint32_t idx,
+	uint32_t tag_in, uint32_t tag_out)
 {
-	struct fp_key k;
-
-	fp_conn_in_key(c, &k);
-	unindex(t, &k, make_ref(idx, FP_DIR_IN));
-	fp_conn_out_key(c, &k);
-	unindex(t, &k, make_ref(idx, FP_DIR_OUT));
+	unindex(t, tag_in, make_ref(idx, FP_DIR_IN));
+	unindex(t, tag_out, make_ref(idx, FP_DIR_OUT));
 	c->used = 0;
 	c->expire = t->free;
 	t->free = idx + 1;
 	t->count--;
+}
+
+static void remove_at(struct fp_conn_table *t, struct fp_conn *c, uint32_t idx)
+{
+	struct fp_key in, out;
+
+	fp_conn_in_key(c, &in);
+	fp_conn_out_key(c, &out);
+	remove_tagged(t, c, idx, fp_conn_tag(t, &in), fp_conn_tag(t, &out));
 }
 
 void fp_conn_remove(struct fp_conn_table *t, struct fp_conn *c)
@@ -291,26 +244,51 @@ void fp_conn_remove(struct fp_conn_table *t, struct fp_conn *c)
 		remove_at(t, c, idx);
 }
 
+enum { EXPIRE_BATCH = 64 };
+
+/*
+ * Two passes per batch: find the conns that are due and prefetch the home
+ * slots of both their keys, then remove them; a flood of expiries (every
+ * one two random index lines) then costs overlapped misses, not serial
+ * ones.
+ */
 uint32_t fp_conn_expire(struct fp_conn_table *t, uint32_t now, uint32_t budget,
 	fp_conn_expire_fn fn, void *ctx)
 {
 	uint32_t hw = t->hw, i = t->cursor, expired = 0;
+	uint32_t due[EXPIRE_BATCH], tag_in[EXPIRE_BATCH], tag_out[EXPIRE_BATCH];
 
 	if (hw == 0)
 		return 0;
 	if (budget > hw)
 		budget = hw; /* one sweep at most per call */
-	for (; budget > 0; budget--, i++) {
-		struct fp_conn *c;
+	while (budget > 0) {
+		uint32_t n = 0, k;
 
-		if (i >= hw)
-			i = 0;
-		c = &t->conns[i];
-		if (c->used && (int32_t)(now - c->expire) >= 0) {
+		for (; budget > 0 && n < EXPIRE_BATCH; budget--, i++) {
+			struct fp_conn *c;
+			struct fp_key key;
+
+			if (i >= hw)
+				i = 0;
+			c = &t->conns[i];
+			if (!c->used || (int32_t)(now - c->expire) < 0)
+				continue;
+			fp_conn_in_key(c, &key);
+			tag_in[n] = fp_conn_prefetch(t, &key);
+			fp_conn_out_key(c, &key);
+			tag_out[n] = fp_conn_prefetch(t, &key);
+			due[n++] = i;
+		}
+		for (k = 0; k < n; k++) {
+			struct fp_conn *c = &t->conns[due[k]];
+
+			if (!c->used) /* an earlier callback removed it */
+				continue;
 			if (fn)
 				fn(ctx, c);
 			if (c->used)
-				remove_at(t, c, i);
+				remove_tagged(t, c, due[k], tag_in[k], tag_out[k]);
 			expired++;
 		}
 	}
@@ -322,12 +300,12 @@ uint32_t fp_conn_expire(struct fp_conn_table *t, uint32_t now, uint32_t budget,
 
 uint32_t fp_conn_tag_of(const struct fp_conn_table *t, const struct fp_key *k)
 {
-	return key_tag(t, k);
+	return fp_conn_tag(t, k);
 }
 
 uint64_t fp_conn_home_of_tag(const struct fp_conn_table *t, uint32_t tag)
 {
-	return home(t, tag);
+	return fp_conn_home(t, tag);
 }
 
 struct expire_log_ctx {

@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include <rte_prefetch.h>
+
 #include "fp_layout.h"
 
 enum {
@@ -65,9 +67,29 @@ int fp_conn_init(struct fp_conn_table *t, void *mem, uint64_t size,
 
 struct fp_conn *fp_conn_lookup(const struct fp_conn_table *t, const struct fp_key *k);
 
-/* out[i] = the conn of keys[i] or NULL, for n <= FP_MAX_BURST keys. */
+/* out[i] = the conn of keys[i] or NULL, for n <= FP_MAX_BURST keys: the
+ * three stages below in a row. */
 void fp_conn_lookup_bulk(const struct fp_conn_table *t, const struct fp_key *keys,
 	uint32_t n, struct fp_conn **out);
+
+/*
+ * A burst's lookups in three stages, so that the two dependent misses of
+ * each key overlap with other work rather than with each other (a burst of
+ * prefetches issued back to back would overflow the CPU's line-fill
+ * buffers and stall):
+ *   fp_conn_prefetch   as soon as a packet's key is known: its tag, and
+ *                      its home slot's line on the way;
+ *   fp_conn_candidates once the burst is classified: each key's first
+ *                      slot of its tag and direction, its conn on the way;
+ *   fp_conn_resolve    when the packet is finished: the candidate if its
+ *                      key matches, else the rest of the probe.
+ * Inserts between stages are harmless (slots never move on insert);
+ * after a removal, look up again.
+ */
+void fp_conn_candidates(const struct fp_conn_table *t, const struct fp_key *keys,
+	const uint32_t *tags, uint32_t n, struct fp_conn **cand, uint64_t *pos);
+struct fp_conn *fp_conn_probe_from(const struct fp_conn_table *t, const struct fp_key *k,
+	uint32_t tag, uint64_t pos);
 
 /* Copies c in and indexes both keys. NULL when the table is full or a conn
  * with either key exists (then *dup points at it). */
@@ -104,6 +126,84 @@ static inline void fp_conn_out_key(const struct fp_conn *c, struct fp_key *k)
 	k->proto = c->proto;
 	k->dir = FP_DIR_OUT;
 	k->_pad[0] = k->_pad[1] = 0;
+}
+
+/* ---- hashing and the index, inline for the per-packet stages ---- */
+
+/* Odd 64-bit constants with well-spread bits (wyhash family). */
+#define FP_HASH_K1 0xa0761d6478bd642fULL
+#define FP_HASH_K2 0xe7037ed1a0b428dbULL
+#define FP_HASH_K3 0x8ebc6af09c88c6e3ULL
+
+/*
+ * One 64x64->128 multiply folds the two words of the key together, then a
+ * multiply-xorshift spreads every input bit over the result. The seed is
+ * random per table: keys are chosen by remote clients.
+ */
+static inline uint64_t fp_conn_hash(const struct fp_key *k, uint64_t seed)
+{
+	uint64_t a = (uint64_t)k->src_ip << 32 | k->dst_ip;
+	uint64_t b = (uint64_t)k->src_port << 48 | (uint64_t)k->dst_port << 32 | k->proto;
+	unsigned __int128 m = (unsigned __int128)(a ^ seed ^ FP_HASH_K1) * (b ^ seed ^ FP_HASH_K2);
+	uint64_t x = (uint64_t)(m >> 64) ^ (uint64_t)m;
+
+	x ^= x >> 32;
+	x *= FP_HASH_K3;
+	x ^= x >> 29;
+	return x;
+}
+
+static inline uint32_t fp_conn_tag(const struct fp_conn_table *t, const struct fp_key *k)
+{
+	return (uint32_t)(fp_conn_hash(k, t->seed) >> 32);
+}
+
+/* Multiply-shift range reduction: no power-of-two size needed, and the home
+ * depends on the tag alone, so backward shifting never rehashes. */
+static inline uint64_t fp_conn_home(const struct fp_conn_table *t, uint32_t tag)
+{
+	return ((uint64_t)tag * t->nslots) >> 32;
+}
+
+static inline uint64_t fp_conn_next(const struct fp_conn_table *t, uint64_t i)
+{
+	return ++i == t->nslots ? 0 : i;
+}
+
+static inline struct fp_conn *fp_conn_ref(const struct fp_conn_table *t, uint32_t ref)
+{
+	return &t->conns[(ref >> 1) - 1];
+}
+
+static inline int fp_conn_matches(const struct fp_conn *c, const struct fp_key *k)
+{
+	if (k->dir == FP_DIR_IN)
+		return c->client_ip == k->src_ip && c->vip == k->dst_ip &&
+			c->client_port == k->src_port && c->vport == k->dst_port &&
+			c->proto == k->proto;
+	return c->rs_ip == k->src_ip && c->client_ip == k->dst_ip &&
+		c->rs_port == k->src_port && c->client_port == k->dst_port &&
+		c->proto == k->proto;
+}
+
+static inline uint32_t fp_conn_prefetch(const struct fp_conn_table *t, const struct fp_key *k)
+{
+	uint32_t tag = fp_conn_tag(t, k);
+	uint64_t h = fp_conn_home(t, tag);
+
+	rte_prefetch0(&t->slots[h]);
+	/* a probe from the end of a line likely continues on the next one */
+	if ((h & 7) == 7 && h + 1 < t->nslots)
+		rte_prefetch0(&t->slots[h + 1]);
+	return tag;
+}
+
+static inline struct fp_conn *fp_conn_resolve(const struct fp_conn_table *t, const struct fp_key *k,
+	uint32_t tag, struct fp_conn *cand, uint64_t pos)
+{
+	if (cand == NULL || fp_conn_matches(cand, k))
+		return cand;
+	return fp_conn_probe_from(t, k, tag, fp_conn_next(t, pos));
 }
 
 /* ---- IPVS's TCP state tables (ip_vs_proto_tcp.c) ---- */

@@ -36,3 +36,12 @@ uint8_t *fp_fake_mbuf_data(struct rte_mbuf *m, uint16_t *len);
 void fp_harness_flush(struct fp_worker *w, struct fp_harness *h);
 
 #endif /* FP_HARNESS_H */
+
+/*
+ * Runs fp_handle_burst over the n frames (flen bytes each) in bursts of
+ * burst, rounds times, copying each into one of burst mbufs (ms) as a PMD
+ * copies it in, flushing into an io that keeps the mbufs. All in C: the
+ * per-packet cost of the fast path without a PMD. Returns packets sent.
+ */
+uint64_t fp_harness_bench(struct fp_worker *w, struct rte_mbuf **ms, const uint8_t *frames,
+	uint16_t flen, uint32_t n, uint32_t burst, uint32_t rounds, int in_port);

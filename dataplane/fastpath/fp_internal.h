@@ -76,6 +76,10 @@ enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t
 
 /* ---- fp_xmit.c ---- */
 enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c);
+/* For a client packet whose lookup is a miss: schedules it now and
+ * prefetches what creating its connection will touch (nth new one of the
+ * burst). */
+void fp_prepare_new(struct fp_worker *w, struct fp_bpkt *bp, uint32_t nth);
 
 /* ---- fp_classify.c ---- */
 enum fp_verdict fp_classify(struct fp_worker *w, struct fp_bpkt *bp);

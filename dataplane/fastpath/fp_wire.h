@@ -57,11 +57,31 @@ static inline uint32_t fp_sum(const uint8_t *p, uint32_t len, uint32_t sum)
 	return (uint32_t)s;
 }
 
+
 static inline uint16_t fp_fold(uint32_t s)
 {
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+/*
+ * 1 when the len bytes (a multiple of 4: an IPv4 header) carry a valid
+ * Internet checksum. The ones' complement sum is the same in either byte
+ * order (RFC 1071), so words are added as they lie in memory, unswapped.
+ */
+static inline int fp_csum_ok(const uint8_t *p, uint32_t len)
+{
+	uint64_t s = 0;
+	uint32_t v;
+
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&v, p, 4);
+		s += v;
+	}
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return fp_fold((uint32_t)s) == 0xffff;
 }
 
 /* The Internet checksum of len bytes starting from a partial sum. */

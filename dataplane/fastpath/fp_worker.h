@@ -24,8 +24,9 @@ enum {
 	FP_HOST_CACHE_BITS = 10,
 	FP_HOST_CACHE = 1 << FP_HOST_CACHE_BITS,
 	FP_QUEUE_CAP = FP_MAX_BURST,
-	FP_EXPIRE_BUSY = 16,   /* conns examined per busy iteration */
-	FP_EXPIRE_IDLE = 1024, /* ... per idle one */
+	FP_EXPIRE_SWEEP_MS = 1000, /* a busy worker examines its whole table once a second */
+	FP_EXPIRE_BUSY = 64,       /* at most, per busy iteration (bounds the poll gap) */
+	FP_EXPIRE_IDLE = 1024,     /* per idle iteration */
 };
 
 /* What every lcore shares: the published configuration and the rings. */
@@ -79,6 +80,11 @@ struct fp_bpkt {
 	uint32_t hop;
 	uint16_t owner;     /* FP_V_REDIRECT: worker index */
 	uint16_t key;       /* index into the burst's key array */
+	/* a new connection's scheduling, done ahead (fp_prepare_new) */
+	const struct fp_service *svc;
+	int32_t pick;       /* dest index within svc; -1: not scheduled */
+	uint8_t sched_err;  /* why scheduling failed (enum fp_drop), 0: it did not */
+	uint8_t _pad[3];
 };
 
 struct fp_queue {
@@ -134,7 +140,11 @@ struct fp_worker {
 	uint16_t ip_id;          /* of the outer headers we build */
 	uint8_t last_drop;       /* reason of the latest drop (tests) */
 	uint8_t burst_removed;   /* a conn left the table during this burst */
-	uint32_t burst_created;  /* conns created during this burst */
+	uint64_t burst_created;  /* bit tag % 64 of each in-key created this burst */
+
+	/* expiry: conns owed to the sweep, and when it was last paid */
+	uint32_t expire_debt;
+	uint32_t expire_ms;
 
 	/* poll loop */
 	uint64_t last_poll;      /* TSC of the previous poll of port 0; 0 after a sleep */
@@ -148,7 +158,9 @@ struct fp_worker {
 
 	struct fp_bpkt bp[FP_MAX_BURST];
 	struct fp_key keys[FP_MAX_BURST];
-	struct fp_conn *found[FP_MAX_BURST];
+	uint32_t tags[FP_MAX_BURST];         /* of keys, from fp_conn_prefetch */
+	uint64_t pos[FP_MAX_BURST];          /* where each candidate was found */
+	struct fp_conn *found[FP_MAX_BURST]; /* candidates, resolved at finish */
 
 	struct fp_queue txq[FP_MAX_PORTS];
 	struct fp_queue punt_q;

@@ -226,30 +226,74 @@ static const fp_xmit_fn xmit_in[FP_NUM_METHODS] = {
 
 /* ---- new connections ---- */
 
+/* Finds the packet's service and picks a real server for it (IPVS's
+ * scheduling) into bp->svc and bp->pick; bp->sched_err says why not. */
+static void schedule(struct fp_worker *w, struct fp_bpkt *bp)
+{
+	const struct fp_pkt *p = &bp->p;
+	const struct fp_service *svc = fp_service_lookup(w->snap, p->dst, p->proto, p->dport);
+	int i;
+
+	bp->svc = svc;
+	bp->pick = -1;
+	if (svc == NULL) {
+		bp->sched_err = FP_DROP_NO_SERVICE;
+		return;
+	}
+	/* As IPVS: only a SYN opens a TCP connection. */
+	if (p->proto == FP_PROTO_TCP && (p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) != FP_TCP_SYN) {
+		bp->sched_err = FP_DROP_NO_CONN;
+		return;
+	}
+	i = fp_sched_pick(w->snap, svc, &w->sched_state[svc->id]);
+	if (i < 0 || (uint32_t)i >= svc->n_dests) {
+		bp->sched_err = FP_DROP_NO_DEST;
+		return;
+	}
+	bp->pick = i;
+}
+
+/*
+ * New connections cost misses a lookup does not prefetch: the reply key's
+ * home slot and the conn the insert writes. Scheduling a packet whose
+ * lookup missed as soon as the burst's candidates are known lets both be
+ * prefetched while earlier packets are finished. (A SYN repeated within
+ * one burst is scheduled for nothing: its copy finds the conn the first
+ * made, and the scheduler has advanced one step more.)
+ */
+void fp_prepare_new(struct fp_worker *w, struct fp_bpkt *bp, uint32_t nth)
+{
+	const struct fp_conn_table *t = &w->conns;
+	const struct fp_dest *d;
+	struct fp_key k;
+
+	schedule(w, bp);
+	if (bp->pick < 0)
+		return;
+	d = &fp_snap_dests(w->snap)[bp->svc->first_dest + (uint32_t)bp->pick];
+	k = (struct fp_key){ .src_ip = d->ip, .dst_ip = bp->p.src, .src_port = d->port,
+		.dst_port = bp->p.sport, .proto = bp->p.proto, .dir = FP_DIR_OUT };
+	fp_conn_prefetch(t, &k);
+	if (t->free == 0 && t->hw + nth < t->capacity)
+		__builtin_prefetch(&t->conns[t->hw + nth], 1, 3); /* for writing */
+}
+
 static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp_drop *why)
 {
 	const struct fp_pkt *p = &bp->p;
 	const struct fp_snapshot *s = w->snap;
-	const struct fp_service *svc = fp_service_lookup(s, p->dst, p->proto, p->dport);
+	const struct fp_service *svc;
 	const struct fp_dest *d;
 	struct fp_conn c, *cp;
-	int i;
 
-	if (svc == NULL) {
-		*why = FP_DROP_NO_SERVICE;
+	if (bp->pick < 0 && bp->sched_err == FP_DROP_NONE)
+		schedule(w, bp);
+	if (bp->pick < 0) {
+		*why = (enum fp_drop)bp->sched_err;
 		return NULL;
 	}
-	/* As IPVS: only a SYN opens a TCP connection. */
-	if (p->proto == FP_PROTO_TCP && (p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) != FP_TCP_SYN) {
-		*why = FP_DROP_NO_CONN;
-		return NULL;
-	}
-	i = fp_sched_pick(s, svc, &w->sched_state[svc->id]);
-	if (i < 0 || (uint32_t)i >= svc->n_dests) {
-		*why = FP_DROP_NO_DEST;
-		return NULL;
-	}
-	d = &fp_snap_dests(s)[svc->first_dest + (uint32_t)i];
+	svc = bp->svc;
+	d = &fp_snap_dests(s)[svc->first_dest + (uint32_t)bp->pick];
 	memset(&c, 0, sizeof(c));
 	c.client_ip = p->src;
 	c.vip = p->dst;
@@ -268,7 +312,7 @@ static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp
 		*why = FP_DROP_CONN_TABLE_FULL;
 		return NULL;
 	}
-	w->burst_created++;
+	w->burst_created |= 1ULL << (w->tags[bp->key] & 63);
 	w->cnt->created++;
 	w->cnt->live++;
 	w->cnt->svc[svc->id].conns++;
@@ -298,6 +342,8 @@ static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct
 		forget(w, c);
 		w->cnt->reused++;
 		c = NULL;
+		bp->pick = -1; /* scheduled now, after the old entry went */
+		bp->sched_err = FP_DROP_NONE;
 	}
 	if (c == NULL) {
 		c = new_conn(w, bp, &why);
@@ -379,7 +425,29 @@ static void on_expire(void *ctx, struct fp_conn *c)
 	gauge(w, c, c->state, -1);
 }
 
+/*
+ * Expiry is paced by time, not by iterations: a busy worker owes its sweep
+ * hw / 1000 conns per millisecond (the whole table once a second, so a
+ * connection goes at most a second after its deadline), paid at most
+ * FP_EXPIRE_BUSY at a time so that a flood of deletions never makes a
+ * long poll gap. At millions of packets a second that is a few conns per
+ * thousand packets; an idle worker sweeps faster.
+ */
 void fp_housekeep(struct fp_worker *w, int idle)
 {
-	fp_conn_expire(&w->conns, w->now, idle ? FP_EXPIRE_IDLE : FP_EXPIRE_BUSY, on_expire, w);
+	uint32_t ms = w->now - w->expire_ms, budget;
+
+	if (ms != 0) {
+		uint64_t owed = (uint64_t)w->conns.hw * ms / FP_EXPIRE_SWEEP_MS + 1;
+
+		w->expire_debt = (uint32_t)(w->expire_debt + owed < w->conns.hw ? w->expire_debt + owed : w->conns.hw);
+		w->expire_ms = w->now;
+	}
+	budget = w->expire_debt < FP_EXPIRE_BUSY ? w->expire_debt : FP_EXPIRE_BUSY;
+	if (idle && budget < FP_EXPIRE_IDLE)
+		budget = FP_EXPIRE_IDLE;
+	if (budget == 0)
+		return;
+	w->expire_debt = budget < w->expire_debt ? w->expire_debt - budget : 0;
+	fp_conn_expire(&w->conns, w->now, budget, on_expire, w);
 }
