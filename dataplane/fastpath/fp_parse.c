@@ -27,7 +27,7 @@ static int parse_ipv4(struct fp_pkt *p)
 	total = fp_get16(ip + FP_IP_OFF_TOTLEN);
 	if (total < ihl || total > avail)
 		return FP_DROP_BAD_TOTAL_LEN;
-	if (!fp_csum_ok(ip, ihl))
+	if (!(ihl == FP_IP_LEN ? fp_csum20_ok(ip) : fp_csum_ok(ip, ihl)))
 		return FP_DROP_BAD_CHECKSUM;
 	frag = fp_get16(ip + FP_IP_OFF_FRAG);
 	if (frag & 0x3fff)  /* MF or an offset: no reassembly, so no ports */

@@ -84,6 +84,23 @@ static inline int fp_csum_ok(const uint8_t *p, uint32_t len)
 	return fp_fold((uint32_t)s) == 0xffff;
 }
 
+/* fp_csum_ok for the usual 20-byte IPv4 header: three loads, no loop. */
+static inline int fp_csum20_ok(const uint8_t *p)
+{
+	uint64_t a, b, t;
+	uint32_t c;
+	unsigned __int128 s;
+
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	memcpy(&c, p + 16, 4);
+	s = (unsigned __int128)a + b + c;
+	t = (uint64_t)s + (uint64_t)(s >> 64); /* end-around carry: cannot overflow again */
+	t = (t & 0xffffffff) + (t >> 32);
+	t = (t & 0xffffffff) + (t >> 32);
+	return fp_fold((uint32_t)t) == 0xffff;
+}
+
 /* The Internet checksum of len bytes starting from a partial sum. */
 static inline uint16_t fp_csum(const uint8_t *p, uint32_t len, uint32_t sum)
 {

@@ -87,7 +87,10 @@ static void count(struct fp_worker *w, const struct fp_conn *c, int dir, const s
 /* Advances c's state and timer for a packet of it. */
 static void track(struct fp_worker *w, struct fp_conn *c, enum fp_tcp_table table, uint8_t flags)
 {
-	if (c->proto == FP_PROTO_TCP) {
+	/* Most segments: an established connection's ACK or data, which every
+	 * table leaves ESTABLISHED. */
+	if (c->proto == FP_PROTO_TCP &&
+	    !(c->state == FP_STATE_ESTABLISHED && !(flags & (FP_TCP_SYN | FP_TCP_FIN | FP_TCP_RST)))) {
 		uint8_t ns = fp_tcp_next(c->state, table, flags);
 
 		if (ns != c->state) {
@@ -113,6 +116,38 @@ static void forget(struct fp_worker *w, struct fp_conn *c)
 /* ---- the methods ---- */
 
 /*
+ * The NAT rewrite in one pass: TTL - 1, one address and, for TCP/UDP, its
+ * port; each checksum takes the sum of its changes and is folded once
+ * (RFC 1624 eqn. 3, as fp_set_addr_port does field by field). A zero UDP
+ * checksum means "none" and stays zero; a computed zero goes out as 0xffff.
+ */
+static void nat_rewrite(struct fp_pkt *p, uint32_t addr_off, uint32_t port_off, uint32_t ip, uint16_t port)
+{
+	uint8_t *iph = fp_ip(p), *l4 = fp_l4(p), *csum;
+	uint32_t old = fp_get32(iph + addr_off), delta;
+	uint16_t ttl_old = fp_get16(iph + FP_IP_OFF_TTL), old_port, sum;
+
+	delta = (uint16_t)~(old >> 16) + (uint16_t)~(old & 0xffff) + (ip >> 16) + (ip & 0xffff);
+	iph[FP_IP_OFF_TTL]--;
+	fp_put32(iph + addr_off, ip);
+	fp_put16(iph + FP_IP_OFF_CSUM, (uint16_t)~fp_fold((uint16_t)~fp_get16(iph + FP_IP_OFF_CSUM) + delta +
+		(uint16_t)~ttl_old + (uint16_t)(ttl_old - 0x100)));
+	p->ttl--;
+	if (p->proto != FP_PROTO_TCP && p->proto != FP_PROTO_UDP)
+		return;
+	old_port = fp_get16(l4 + port_off);
+	fp_put16(l4 + port_off, port);
+	csum = l4 + (p->proto == FP_PROTO_TCP ? FP_TCP_OFF_CSUM : FP_UDP_OFF_CSUM);
+	sum = fp_get16(csum);
+	if (p->proto == FP_PROTO_UDP && sum == 0)
+		return;
+	sum = (uint16_t)~fp_fold((uint16_t)~sum + delta + (uint16_t)~old_port + port);
+	if (p->proto == FP_PROTO_UDP && sum == 0)
+		sum = 0xffff;
+	fp_put16(csum, sum);
+}
+
+/*
  * NAT both ways: TTL, state and counters, then the one address and port
  * that differ between the two sides: the destination becomes the real
  * server on the way in, the source goes back to VIP:vport on the way out.
@@ -121,14 +156,14 @@ static enum fp_verdict nat_xmit(struct fp_worker *w, struct fp_bpkt *bp, struct 
 {
 	struct fp_pkt *p = &bp->p;
 
-	if (!fp_dec_ttl(p))
+	if (p->ttl <= 1)
 		return fp_drop(w, FP_DROP_TTL_EXCEEDED);
 	track(w, c, out ? FP_TCP_OUTPUT : FP_TCP_INPUT, p->tcp_flags);
 	count(w, c, out, p);
 	if (out)
-		fp_set_addr_port(p, FP_IP_OFF_SRC, FP_L4_OFF_SPORT, c->vip, c->vport);
+		nat_rewrite(p, FP_IP_OFF_SRC, FP_L4_OFF_SPORT, c->vip, c->vport);
 	else
-		fp_set_addr_port(p, FP_IP_OFF_DST, FP_L4_OFF_DPORT, c->rs_ip, c->rs_port);
+		nat_rewrite(p, FP_IP_OFF_DST, FP_L4_OFF_DPORT, c->rs_ip, c->rs_port);
 	fp_trim(bp);
 	return fp_to_host(w, bp, out ? c->client_ip : c->rs_ip);
 }
