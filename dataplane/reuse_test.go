@@ -88,6 +88,29 @@ func TestBurstSeesItsOwnChanges(t *testing.T) {
 	if r.svc(0).Conns != 1 {
 		t.Fatalf("one flow made %d connections", r.svc(0).Conns)
 	}
+	// a reply in the burst that created its connection finds it
+	syn3 := tcpFrame(t, macClient, macWAN, client, 43000, vip, 80, true, false, "")
+	first := r.h.Burst([][]byte{syn3}, 0)[0]
+	r.h.Neigh().Delete(addrU32(client)) // so that the reply's fate shows its lookup, not its MAC
+	r.learn(client, macClient, 0)
+	reply := tcpSeg(t, macRS[0], macLAN, dstAddr(first.Frame), 8080, client, 43000, flSYNACK, "")
+	syn4 := tcpFrame(t, macClient, macWAN, client, 43001, vip, 80, true, false, "")
+	out = r.h.Burst([][]byte{syn4, reply}, 0)
+	if out[1].Verdict != fastpath.VerdictSent {
+		t.Fatalf("reply of an existing connection behind a new one in its burst: %v %v", out[1].Verdict, out[1].Drop)
+	}
+	syn5 := tcpFrame(t, macClient, macWAN, client, 43002, vip, 80, true, false, "")
+	rs5 := rsAddrs[0]
+	for i, a := range rsAddrs { // the server rr gives the next connection
+		if a == dstAddr(out[0].Frame) {
+			rs5 = rsAddrs[(i+1)%3]
+		}
+	}
+	reply5 := tcpSeg(t, macRS[0], macLAN, rs5, 8080, client, 43002, flSYNACK, "")
+	out = r.h.Burst([][]byte{syn5, reply5}, 1)
+	if out[0].Verdict != fastpath.VerdictSent || dstAddr(out[0].Frame) != rs5 || out[1].Verdict != fastpath.VerdictSent {
+		t.Fatalf("SYN to %v and its reply in one burst: %v, %v %v", dstAddr(out[0].Frame), out[0].Verdict, out[1].Verdict, out[1].Drop)
+	}
 	closeNAT(t, r, 42000)
 	syn2 := tcpFrame(t, macClient, macWAN, client, 42000, vip, 80, true, false, "")
 	ack := tcpSeg(t, macClient, macWAN, client, 42000, vip, 80, flACK, "")

@@ -108,7 +108,7 @@ func run(ctx context.Context, o options) error {
 			return daemonErr(err)
 		}
 	}
-	for _, args := range [][]string{{"list"}, {"stats"}} {
+	for _, args := range [][]string{{"list"}, {"stats"}, {"lcores"}} {
 		if err := govsctl(ctx, o.govsctl, topo.socket, args...); err != nil {
 			return err
 		}

@@ -140,7 +140,7 @@ struct fp_worker {
 	uint16_t ip_id;          /* of the outer headers we build */
 	uint8_t last_drop;       /* reason of the latest drop (tests) */
 	uint8_t burst_removed;   /* a conn left the table during this burst */
-	uint64_t burst_created;  /* bit tag % 64 of each in-key created this burst */
+	uint64_t burst_created;  /* bit tag % 64 of both keys of each conn created this burst */
 
 	/* expiry: conns owed to the sweep, and when it was last paid */
 	uint32_t expire_debt;

@@ -313,6 +313,15 @@ void fp_prepare_new(struct fp_worker *w, struct fp_bpkt *bp, uint32_t nth)
 		__builtin_prefetch(&t->conns[t->hw + nth], 1, 3); /* for writing */
 }
 
+/* The tag of c's reply key: a reply in the burst that made c must find it. */
+static uint32_t reply_tag(const struct fp_worker *w, const struct fp_conn *c)
+{
+	struct fp_key k;
+
+	fp_conn_out_key(c, &k);
+	return fp_conn_tag(&w->conns, &k);
+}
+
 static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp_drop *why)
 {
 	const struct fp_pkt *p = &bp->p;
@@ -347,7 +356,7 @@ static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp
 		*why = FP_DROP_CONN_TABLE_FULL;
 		return NULL;
 	}
-	w->burst_created |= 1ULL << (w->tags[bp->key] & 63);
+	w->burst_created |= 1ULL << (w->tags[bp->key] & 63) | 1ULL << (reply_tag(w, cp) & 63);
 	w->cnt->created++;
 	w->cnt->live++;
 	w->cnt->svc[svc->id].conns++;
