@@ -159,3 +159,28 @@ func TestDropNames(t *testing.T) {
 		}
 	}
 }
+
+// rr gives servers in arrival order even when a SYN's lookup meets a
+// candidate of another key (the tag also picks the home slot, so in a big
+// table neighbouring slots share its high bits): every new connection is
+// scheduled, in order, before the burst is finished.
+func TestSchedulingKeepsArrivalOrder(t *testing.T) {
+	spec := testSpec()
+	spec.Services[0].Scheduler = "rr"
+	const n = 1 << 18 // at this size several SYNs meet a foreign candidate
+	r := newRig(t, n+n/10, spec)
+	syns := make([][]byte, n)
+	for i := range syns {
+		syns[i] = tcpFrame(t, macClient, macWAN, netip.AddrFrom4([4]byte{10, 0, 0, byte(2 + i/60000)}), uint16(1024+i%60000), vip, 80, true, false, "")
+	}
+	for c := 3; c < 8; c++ {
+		r.learn(netip.AddrFrom4([4]byte{10, 0, 0, byte(c)}), macClient, 0)
+	}
+	for b := 0; b < n; b += 32 {
+		for j, o := range r.h.Burst(syns[b:b+32], 0) {
+			if got, want := dstAddr(o.Frame), rsAddrs[(b+j)%3]; o.Verdict != fastpath.VerdictSent || got != want {
+				t.Fatalf("SYN %d went %v to %v, want %v (rr in arrival order)", b+j, o.Verdict, got, want)
+			}
+		}
+	}
+}

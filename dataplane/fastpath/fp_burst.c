@@ -120,6 +120,28 @@ static struct fp_conn *conn_of(struct fp_worker *w, uint16_t i)
 	return c;
 }
 
+/*
+ * 1 when the packet may open a connection (a client's SYN, or UDP) and
+ * certainly has none: it is scheduled in arrival order before the burst is
+ * finished. A candidate is not proof of a hit: the tag also picks the home
+ * slot, so neighbouring slots share its high bits and, at a million slots,
+ * about one candidate in four thousand is another key's.
+ */
+static int opens_conn(struct fp_worker *w, const struct fp_bpkt *bp)
+{
+	const struct fp_key *k = &w->keys[bp->key];
+	const struct fp_conn *cand = w->found[bp->key];
+
+	if (bp->kind != FP_K_IN)
+		return 0;
+	if (bp->p.proto == FP_PROTO_TCP && (bp->p.tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) != FP_TCP_SYN)
+		return 0;
+	if (cand == NULL)
+		return 1;
+	return !fp_conn_matches(cand, k) &&
+		fp_conn_probe_from(&w->conns, k, w->tags[bp->key], fp_conn_next(&w->conns, w->pos[bp->key])) == NULL;
+}
+
 void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, int in_port)
 {
 	uint32_t i, nkeys = 0, fresh;
@@ -163,7 +185,7 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 	for (i = 0, fresh = 0; i < n; i++) {
 		struct fp_bpkt *bp = &w->bp[i];
 
-		if (bp->kind == FP_K_IN && w->found[bp->key] == NULL)
+		if (opens_conn(w, bp))
 			fp_prepare_new(w, bp, fresh++);
 	}
 	for (i = 0; i < n; i++) {
