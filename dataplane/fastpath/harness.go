@@ -163,9 +163,8 @@ func (hs *Harness) Process(frame []byte, inPort int) Output {
 	return hs.Burst([][]byte{frame}, inPort)[0]
 }
 
-// Burst handles frames as one burst received on inPort (inPort < 0: from
-// the worker's inbox, each frame tagged with InboxPort) and reports each
-// frame's fate in input order.
+// Burst handles frames as one burst received on port inPort and reports
+// each frame's fate in input order.
 func (hs *Harness) Burst(frames [][]byte, inPort int) []Output {
 	return hs.run(frames, inPort, false)
 }
