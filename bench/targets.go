@@ -188,4 +188,12 @@ func writeTargets(b *strings.Builder, ts []target) {
 		b.WriteString(t.line() + "\n")
 	}
 	b.WriteString("```\n\n")
+	b.WriteString(targetsAnalysis)
 }
+
+// targetsAnalysis says where the reading of the numbers lives: the profile
+// below shows where the time goes, NOTES.md what each stage costs and what
+// would close each gap.
+const targetsAnalysis = "Where the time goes: the perf profile of the worker below (\"Where govsd's time goes\"); " +
+	"the instructions each stage of the fast path costs, and what would close each target not met, " +
+	"are in NOTES.md, \"Performance (issue 7)\".\n\n"
