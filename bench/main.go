@@ -17,8 +17,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -58,6 +60,11 @@ type harness struct {
 	hp          *hugepages
 	runFailed   bool
 	cleanupDone atomic.Bool
+	// atExit are teardowns still to run (namespaces of a lab), run by
+	// cleanup after the children are stopped; see atCleanup.
+	atExitMu sync.Mutex
+	atExit   map[int]func()
+	nAtExit  int
 }
 
 func main() { os.Exit(run()) }
@@ -121,7 +128,7 @@ func newHarness(args []string) (*harness, error) {
 	synFlows := fs.Int("syn-flows", 0, "distinct SYNs of the syn pcap (default 2097152)")
 	hp := fs.Int("hugepages", 0, "raise nr_hugepages to this for the run, restored after (default 3072, quick 1536; never lowered)")
 	reserve := fs.Int("reserve-pages", 256, "free hugepages left to other users of the machine")
-	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable (stall includes the reference C loop; conntable compares the connection table with rte_hash)")
+	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable,synflood (stall includes the reference C loop; conntable compares the connection table with rte_hash; synflood: legitimate new connections under a spoofed SYN flood, in network namespaces)")
 	cache := fs.String("cache", "", "directory for generated pcaps (default $XDG_CACHE_HOME/govs-bench or /tmp/govs-bench)")
 	out := fs.String("out", "", "report file (default bench/RESULTS.md; quick: RESULTS-quick.md in the cache directory)")
 	testpmd := fs.String("testpmd", "dpdk-testpmd", "testpmd binary")
@@ -269,6 +276,16 @@ func (h *harness) cleanup() {
 		return
 	}
 	stopAllChildren()
+	h.atExitMu.Lock()
+	ids := make([]int, 0, len(h.atExit))
+	for id := range h.atExit {
+		ids = append(ids, id)
+	}
+	h.atExitMu.Unlock()
+	slices.Sort(ids)
+	for _, id := range slices.Backward(ids) {
+		h.runAtExit(id)
+	}
 	if h.hp != nil {
 		if err := h.hp.restore(); err != nil {
 			h.logf("restoring nr_hugepages to %d: %v", h.hp.prev, err)
@@ -282,6 +299,31 @@ func (h *harness) cleanup() {
 		} else {
 			os.RemoveAll(h.runDir)
 		}
+	}
+}
+
+// atCleanup registers f to run at cleanup, also on a signal (after the
+// children are stopped, the last registered first). The returned func runs
+// f now, once, and unregisters it: a step's normal teardown.
+func (h *harness) atCleanup(f func()) (runNow func()) {
+	h.atExitMu.Lock()
+	defer h.atExitMu.Unlock()
+	if h.atExit == nil {
+		h.atExit = map[int]func(){}
+	}
+	h.nAtExit++
+	id := h.nAtExit
+	h.atExit[id] = f
+	return func() { h.runAtExit(id) }
+}
+
+func (h *harness) runAtExit(id int) {
+	h.atExitMu.Lock()
+	f := h.atExit[id]
+	delete(h.atExit, id)
+	h.atExitMu.Unlock()
+	if f != nil {
+		f()
 	}
 }
 

@@ -140,8 +140,18 @@ func (h *harness) printResults(r *results) {
 			fmt.Println(l)
 		}
 	}
+	if r.Synflood != nil {
+		for _, l := range synfloodInfo(r.Synflood) {
+			fmt.Println(l)
+		}
+	}
 	for _, t := range issue7Targets(r.lines(), r.Capacity, r.Stall, r.RefLoop) {
 		fmt.Println(t.line())
+	}
+	if r.Synflood != nil {
+		for _, t := range synfloodTargets(r.Synflood) {
+			fmt.Println(t.line())
+		}
 	}
 	for _, e := range r.Errs {
 		fmt.Println("FAILED", firstLine(e))
@@ -260,6 +270,7 @@ func (h *harness) writeReport(r *results) error {
 	writeStalls(&b, r)
 	writeProfile(&b, r)
 	writeConntable(&b, r.ConnTable)
+	writeSynflood(&b, r.Synflood)
 
 	w("## Machine\n\n")
 	m := r.Machine

@@ -31,6 +31,7 @@ type results struct {
 	Capacity  *capacityResult
 	Profile   *profileResult
 	ConnTable *conntableResult // govs's connection table against rte_hash
+	Synflood  *synfloodResult  // new connections under a SYN flood (issue 8)
 	Errs      []string
 
 	Start, End              time.Time
@@ -168,6 +169,11 @@ func (h *harness) runAll() (*results, error) {
 	}
 	if h.wants("conntable") {
 		if err := h.runConntableStep(res); err != nil {
+			return res, err
+		}
+	}
+	if h.wants("synflood") {
+		if err := h.runSynfloodStep(res); err != nil {
 			return res, err
 		}
 	}

@@ -7,10 +7,15 @@ import (
 	"github.com/govs-project/govs/dataplane/fastpath"
 )
 
+var wanGateway = netip.MustParseAddr("10.0.0.254")
+
 // benchFlows builds n established NAT flows and one 64-byte ACK per flow
 // (a reply from the server when out is set).
 func benchFlows(b *testing.B, n int, out bool) (*rig, [][]byte) {
-	r := newRig(b, n+n/10, testSpec())
+	spec := testSpec()
+	spec.Ports[0].Gateway = wanGateway // the clients are beyond it
+	r := newRig(b, n+n/10, spec)
+	r.learn(wanGateway, macClient, 0)
 	frames := make([][]byte, n)
 	for i := 0; i < n; i++ {
 		// distinct flows: 60000 source ports per client address
@@ -25,7 +30,6 @@ func benchFlows(b *testing.B, n int, out bool) (*rig, [][]byte) {
 		} else {
 			frames[i] = tcpFrame(b, macClient, macWAN, c, sport, vip, 80, false, true, "")
 		}
-		r.learn(c, macClient, 0) // replies go back to it
 	}
 	return r, frames
 }

@@ -11,18 +11,31 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/govs-project/govs/dataplane/packet"
 )
 
 // cfuzzConfig is a configuration in the libFuzzer target's format
 // (fastpath/fuzz/fp_fuzz.c): tcp/80 on 10.0.0.100 with a NAT (10.1.0.10:8000),
 // a DR (10.1.0.11) and a TUN (10.1.0.12) server, rr; udp/53 with one NAT
-// server (10.1.0.13:8001); port 1 has a gateway.
-var cfuzzConfig = []byte{
-	1,
-	0, 0, 0, 80, 2, 2, 0, 0, 1, 0, 1, 1, 1, 0, 2, 2, 1, 0,
-	0, 1, 0, 53, 0, 0, 3, 0, 1, 1,
-	1,
+// server (10.1.0.13:8001); port 1 has a gateway; opts are the security
+// options (0: every check on, as control/config defaults).
+func cfuzzConfig(opts byte) []byte {
+	return []byte{
+		1,
+		0, 0, 0, 80, 2, 2, 0, 0, 1, 0, 1, 1, 1, 0, 2, 2, 1, 0,
+		0, 1, 0, 53, 0, 0, 3, 0, 1, 1,
+		1 | opts,
+	}
 }
+
+// Security options of the fuzz target's configuration byte.
+const (
+	cfuzzRPLoose    = 1 << 1
+	cfuzzNoRSTCheck = 1 << 4
+	cfuzzSrcLimit   = 1 << 5
+	cfuzzICMPSlow   = 1 << 6
+)
 
 // cfuzzFrame encodes one frame: fix checksums, optionally end the burst.
 func cfuzzFrame(frame []byte, port byte, endBurst bool) []byte {
@@ -41,9 +54,22 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 	dir := filepath.Join("fastpath", "fuzz", "corpus")
 	nat := netip.MustParseAddr("10.1.0.10")
 	unknown := netip.MustParseAddr("10.0.0.9") // not in the target's neighbour table
-	seeds := map[string][][]byte{
+	rst := func(seq uint32) []byte {
+		return segment(t, client, 1000, 80, func(tcp *layers.TCP) { tcp.RST, tcp.ACK, tcp.Seq = true, true, seq })
+	}
+	ttl1 := tcpSeg(t, macClient, macWAN, client, 1003, vip, 80, flSYN, "")
+	setTTL(ttl1, 1)
+	var flood [][]byte
+	for i := 0; i < 70; i++ { // over the target's 64 connections: eviction
+		flood = append(flood, cfuzzFrame(tcpSeg(t, macClient, macWAN, netip.AddrFrom4([4]byte{10, 0, 0, byte(2 + i%4)}), uint16(3000+i), vip, 80, flSYN, ""), 0, i%32 == 31))
+	}
+	type seed struct {
+		opts   byte
+		frames [][]byte
+	}
+	seeds := map[string]seed{
 		// handshake to each server in turn (rr), replies of the NAT one, close
-		"tcp-methods": {
+		"tcp-methods": {0, [][]byte{
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1001, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1002, vip, 80, flSYN, ""), 0, true),
@@ -54,29 +80,52 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 			cfuzzFrame(tcpSeg(t, macRS[0], macLAN, nat, 8000, client, 1000, flFINACK, ""), 1, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flFINACK, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
-		},
-		"udp-and-icmp": {
+		}},
+		"udp-and-icmp": {0, [][]byte{
 			cfuzzFrame(udpFrame(t, macClient, macWAN, client, 5000, vip, 53, "query"), 0, true),
 			cfuzzFrame(udpFrame(t, macRS[0], macLAN, netip.MustParseAddr("10.1.0.13"), 8001, client, 5000, "answer"), 1, true),
 			cfuzzFrame(echoFrame(t, vip), 0, false),
 			cfuzzFrame(echoFrame(t, netip.MustParseAddr("10.0.0.1")), 0, true),
-			cfuzzFrame(icmpQuoting(t, netip.MustParseAddr("10.1.0.13"), client, udpFrame(t, macClient, macWAN, client, 5000, netip.MustParseAddr("10.1.0.13"), 8001, "query")), 1, true),
-			cfuzzFrame(icmpQuoting(t, client, vip, udpFrame(t, macWAN, macClient, vip, 53, client, 5000, "answer")), 0, true),
-		},
-		"unresolved-and-arp": {
+			cfuzzFrame(icmpQuoting(t, macRS[0], macLAN, netip.MustParseAddr("10.1.0.13"), client, udpFrame(t, macClient, macWAN, client, 5000, netip.MustParseAddr("10.1.0.13"), 8001, "query")), 1, true),
+			cfuzzFrame(icmpQuoting(t, macClient, macWAN, client, vip, udpFrame(t, macWAN, macClient, vip, 53, client, 5000, "answer")), 0, true),
+		}},
+		"unresolved-and-arp": {0, [][]byte{
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, unknown, 2000, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macRS[0], macLAN, nat, 8000, unknown, 2000, flSYNACK, ""), 1, true),
 			cfuzzFrame(arpFrame(arpReq(client, vip)), 0, true),
-		},
-		"tun-too-big": {
+		}},
+		"tun-too-big": {0, [][]byte{
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1001, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1002, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1002, vip, 80, flACK, strings.Repeat("y", 1400)), 0, true),
-		},
+		}},
+		// each ingress rule refused once, then a clean handshake and blind RSTs
+		"security": {cfuzzICMPSlow, [][]byte{
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, netip.MustParseAddr("127.0.0.1"), 1000, vip, 80, flSYN, ""), 0, false),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, vip, 1000, vip, 80, flSYN, ""), 0, false),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, tcpFlags{syn: true, fin: true}, ""), 0, false),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 0, vip, 80, flSYN, ""), 0, false),
+			cfuzzFrame(tcpSeg(t, macClient, macLAN, client, 1000, vip, 80, flSYN, ""), 0, false),
+			cfuzzFrame(ttl1, 0, false),
+			cfuzzFrame(ttl1, 0, true),
+			cfuzzFrame(tcpSeg(t, macClient, macLAN, client, 1000, vip, 80, flSYN, ""), 1, true),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(rst(1+5<<16), 0, false),
+			cfuzzFrame(rst(2), 0, true),
+		}},
+		"rp-loose-no-rst-check": {cfuzzRPLoose | cfuzzNoRSTCheck, [][]byte{
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, netip.MustParseAddr("10.1.0.50"), 1000, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(rst(1+5<<16), 0, true),
+		}},
+		"flood-and-source-limit": {cfuzzSrcLimit, flood},
+		// an echo whose reply's checksummed words are all zero (RFC 1624's corner)
+		"echo-all-zero": {0, [][]byte{cfuzzFrame(serialize(t, eth(macClient, macWAN, layers.EthernetTypeIPv4),
+			ip4(client, vip, layers.IPProtocolICMPv4), &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0)}), 0, true)}},
 	}
 	write := os.Getenv("GOVS_WRITE_CORPUS") == "1"
-	for name, frames := range seeds {
+	for name, sd := range seeds {
 		path := filepath.Join(dir, "seed-"+name)
 		if !write {
 			if _, err := os.Stat(path); err != nil {
@@ -84,8 +133,8 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 			}
 			continue
 		}
-		data := append([]byte(nil), cfuzzConfig...)
-		for _, f := range frames {
+		data := cfuzzConfig(sd.opts)
+		for _, f := range sd.frames {
 			data = append(data, f...)
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -100,7 +149,7 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 
 // icmpQuoting is a port-unreachable from src to dst quoting the IP
 // datagram of frame.
-func icmpQuoting(t testing.TB, src, dst netip.Addr, frame []byte) []byte {
-	return serialize(t, eth(macRS[0], macLAN, layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolICMPv4),
+func icmpQuoting(t testing.TB, srcMAC, dstMAC packet.MAC, src, dst netip.Addr, frame []byte) []byte {
+	return serialize(t, eth(srcMAC, dstMAC, layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolICMPv4),
 		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(3, 3)}, gopacket.Payload(frame[14:]))
 }

@@ -12,9 +12,10 @@ import (
 
 // FuzzProcess feeds one arbitrary frame to the C fast path on each port of
 // a fresh director. The harness itself fails if an mbuf does not end in
-// exactly one queue; the oracle checks what comes out: a valid input
-// leaves as a valid frame (checksums included), to the addresses its
-// connection or service says.
+// exactly one queue and the rig checks every packet is counted once; the
+// oracle checks what comes out: a valid input leaves as a valid frame
+// (checksums included), to the addresses its connection or service says,
+// and only the wan port's clients are load-balanced (rp_filter strict).
 func FuzzProcess(f *testing.F) {
 	f.Add(tcpFrame(f, macClient, macWAN, client, 1, vip, 80, true, false, ""))
 	f.Add(udpFrame(f, macClient, macWAN, client, 1, vip, 53, "x"))
@@ -64,7 +65,15 @@ func checkOutput(t *testing.T, in []byte, inPort int, o fastpath.Output) {
 		if src != inDst || dst != inSrc || !bytes.Equal(o.Frame[0:6], in[6:12]) {
 			t.Fatalf("echo reply %v -> %v for a request %v -> %v", src, dst, inSrc, inDst)
 		}
-	case o.Port == 1: // load-balanced (from either port until issue 8's reverse-path check)
+	case o.Port == inPort && p.Proto == packet.ProtoICMP && (p.ICMPType == 3 || p.ICMPType == 11):
+		// an error we originated: to the sender, from us, quoting what came
+		if dst != inSrc || (src != vip && src != netip.MustParseAddr("10.0.0.1") && src != netip.MustParseAddr("10.1.0.1")) {
+			t.Fatalf("ICMP error %v -> %v about a datagram %v -> %v", src, dst, inSrc, inDst)
+		}
+		if q := o.Frame[42:]; len(in) < 14+len(q) || !bytes.Equal(q, in[14:14+len(q)]) {
+			t.Fatal("ICMP error does not quote the datagram as it came")
+		}
+	case o.Port == 1 && inPort == 0: // load-balanced
 		if src != inSrc || !slices.Contains(rsAddrs, dst) {
 			t.Fatalf("forwarded %v -> %v, want the client to a real server", src, dst)
 		}

@@ -53,7 +53,13 @@ func testSpec(weights ...uint32) *Spec {
 		web.Dests = append(web.Dests, DestSpec{Addr: a, Port: 8080, Weight: weights[i]})
 		dns.Dests = append(dns.Dests, DestSpec{Addr: a, Port: 5353, Weight: 1})
 	}
-	return &Spec{Ports: testPorts(), Services: []ServiceSpec{web, dns}, Timeouts: testTimeouts}
+	return &Spec{Ports: testPorts(), Services: []ServiceSpec{web, dns}, Timeouts: testTimeouts, Security: testSecurity}
+}
+
+// testSecurity is what control/config defaults to: every rule on.
+var testSecurity = Security{
+	RPFilter: RPStrict, MACFilter: true, RSTCheck: true, ICMPRate: 1000, ICMPBurst: 50,
+	FloodPct: 75, FloodSynMs: 3000, SrcPrefixBits: 24,
 }
 
 type rig struct {
@@ -73,14 +79,16 @@ func newRigWith(t testing.TB, cfg fastpath.HarnessConfig, spec *Spec) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
-	specs := spec.Ports
-	ports := []portInfo{newPortInfo(specs[0], 0, macWAN), newPortInfo(specs[1], 1, macLAN)}
+	var ports []portInfo
+	for i, ps := range spec.Ports {
+		ports = append(ports, newPortInfo(ps, uint16(i), []packet.MAC{macWAN, macLAN}[i]))
+	}
 	r := &rig{t: t, h: h, ports: ports, ids: newIDAllocator()}
 	r.apply(spec)
 	h.SetNow(1000)
 	r.learn(client, macClient, 0)
 	for i, a := range rsAddrs {
-		r.learn(a, macRS[i], 1)
+		r.learn(a, macRS[i], len(ports)-1)
 	}
 	return r
 }
@@ -113,11 +121,34 @@ func (r *rig) apply(spec *Spec) {
 // than it came (trimmed of Ethernet padding at most) it is also copied
 // back into frame, so tests can look at the rewrite in place.
 func (r *rig) run(frame []byte, inPort int) fastpath.Output {
+	r.t.Helper()
 	r.last = r.h.Process(frame, inPort)
 	if r.last.Frame != nil && len(r.last.Frame) <= len(frame) {
 		copy(frame, r.last.Frame)
 	}
+	r.balanced()
 	return r.last
+}
+
+// balanced checks the counting identity: every packet received (or
+// handed over by another lcore) was forwarded, answered, punted,
+// redirected or dropped for a counted reason, exactly once.
+func (r *rig) balanced() {
+	r.t.Helper()
+	if in, out := accounted(r.h.Counters().Lcore()); in != out {
+		r.t.Fatalf("%d packets received, %d accounted for", in, out)
+	}
+}
+
+func accounted(st fastpath.LcoreStats) (in, out uint64) {
+	out = st.Forwarded + st.Answered + st.Redirected
+	for _, n := range st.Punted {
+		out += n
+	}
+	for _, n := range st.Drops {
+		out += n
+	}
+	return st.RxPkts + st.InboxPkts, out
 }
 
 func (r *rig) expect(frame []byte, inPort int, want fastpath.Verdict) fastpath.Output {

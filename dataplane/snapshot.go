@@ -103,7 +103,10 @@ func (s *idSpace) id(key string) (uint16, error) {
 // Errors name the service and server they are about.
 func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compiled, error) {
 	c := &compiled{gen: gen, vips: map[uint32]int{}, wanted: map[uint32]int{}}
-	c.fp = fastpath.SnapshotSpec{Gen: gen, Timeouts: spec.Timeouts}
+	c.fp = fastpath.SnapshotSpec{Gen: gen, Timeouts: spec.Timeouts, Security: spec.Security}
+	if err := validateSecurity(&spec.Security); err != nil {
+		return nil, err
+	}
 	if len(spec.Services) > MaxServices {
 		return nil, fmt.Errorf("services: %d configured, at most %d", len(spec.Services), MaxServices)
 	}
@@ -216,4 +219,18 @@ func newPortInfo(ps PortSpec, dpdkID uint16, mac [6]byte) portInfo {
 		p.gateway = addrU32(ps.Gateway)
 	}
 	return p
+}
+
+// validateSecurity refuses what the fast path cannot apply (control/config
+// reports the same in the operator's terms; this guards other callers).
+func validateSecurity(sec *Security) error {
+	switch {
+	case sec.RPFilter > RPOff:
+		return fmt.Errorf("security.rp_filter: mode %d is none of strict, loose, off", sec.RPFilter)
+	case sec.FloodPct < 1 || sec.FloodPct > 100:
+		return fmt.Errorf("security.flood_threshold: %d%% is outside 1..100", sec.FloodPct)
+	case sec.SrcPrefixBits > 32:
+		return fmt.Errorf("security.source_prefix: /%d is longer than /32", sec.SrcPrefixBits)
+	}
+	return nil
 }

@@ -51,13 +51,28 @@ type ServiceSpec struct {
 	Dests     []DestSpec
 }
 
-// Spec is what can change on a reload: services and timeouts. Ports are fixed
-// for the life of the process (changing them needs a restart).
+// Spec is what can change on a reload: services, timeouts and the security
+// rules. Ports are fixed for the life of the process (changing them needs a
+// restart).
 type Spec struct {
 	Ports    []PortSpec
 	Services []ServiceSpec
 	Timeouts Timeouts
+	Security Security
+	// ARPAccept lets unsolicited ARP replies and gratuitous ARP update
+	// neighbours (Linux's arp_accept).
+	ARPAccept bool
 }
+
+// Security is the fast path's ingress rules and flood defence.
+type Security = fastpath.Security
+
+// Reverse-path check modes.
+const (
+	RPStrict = fastpath.RPStrict
+	RPLoose  = fastpath.RPLoose
+	RPOff    = fastpath.RPOff
+)
 
 // Timeouts are the idle timeouts of connection states in milliseconds,
 // indexed by the State constants.

@@ -34,5 +34,8 @@ const NumDrops = fastpath.NumDrops
 // descriptors at 5 Mpps: 205 us) drops packets on a real NIC.
 var PollGapThresholds = fastpath.GapThresholdsNs()
 
+// RPFilter is the reverse-path check mode.
+type RPFilter = fastpath.RPFilter
+
 // Punt is why the fast path handed a packet to the slow path.
 type Punt = fastpath.Punt

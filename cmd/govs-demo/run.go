@@ -108,6 +108,13 @@ func run(ctx context.Context, o options) error {
 			return daemonErr(err)
 		}
 	}
+	if err := sendHostile(ctx, lab, topo, cl); err != nil {
+		return daemonErr(err)
+	}
+	if _, err := netlab.HTTPGetNewConn(lab.Client, fmt.Sprintf("http://%s/", topo.httpVIP), 5*time.Second); err != nil {
+		return daemonErr(fmt.Errorf("a GET after the forged frames: %w", err))
+	}
+	step("a GET after them is still served")
 	for _, args := range [][]string{{"list"}, {"stats"}, {"lcores"}} {
 		if err := govsctl(ctx, o.govsctl, topo.socket, args...); err != nil {
 			return err

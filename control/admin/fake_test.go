@@ -92,14 +92,18 @@ func sampleStats() Stats {
 				Methods:      map[string]MethodStats{"nat": {Packets: 5000, Bytes: 400000}, "tun": {Packets: 800, Bytes: 90000}},
 				Encapsulated: 800, FragNeededSent: 3, MaxPollGapUs: 41,
 				PollGapsOver: map[string]uint64{"50µs": 7, "200µs": 2, "1ms": 0, "10ms": 0},
-				Reused:       4, Punted: map[string]uint64{"arp": 30, "neigh_unresolved": 2}, Injected: 31},
+				Reused:       4, Punted: map[string]uint64{"arp": 30, "neigh_unresolved": 2}, Injected: 31,
+				// rx + inbox = forwarded + answered + punted + redirected + drops
+				InboxPackets: 40, Forwarded: 5850, Answered: 18, Redirected: 40,
+				TimeExceededSent: 5, ICMPRateLimited: 2, Evicted: 7, FloodActive: true},
 			{Lcore: 2, RxPackets: 5080, TxPackets: 5000, Conns: 9, ConnsCreated: 412,
 				Drops:   map[string]uint64{"no_service": 1, "bad_ip_checksum": 2},
-				Methods: map[string]MethodStats{"nat": {Packets: 4900, Bytes: 390000}}, MaxPollGapUs: 120},
+				Methods: map[string]MethodStats{"nat": {Packets: 4900, Bytes: 390000}}, MaxPollGapUs: 120,
+				Forwarded: 4997, Redirected: 80, InjectFailed: 1},
 		},
 		Drops: map[string]uint64{"no_service": 4, "no_conn": 0, "neigh_unresolved": 97, "bad_ip_checksum": 2},
 		SlowPath: slowpath.Stats{ARPReceived: 30, ARPInvalid: 1, RequestsAnswered: 12, RequestsSent: 9, GARPSent: 4,
-			Learned: 6, Entries: 6, Refused: slowpath.Refused{NotInSubnet: 3, OwnAddress: 1}, Held: 2, HoldSent: 2},
+			NotForUs: 15, Learned: 6, Entries: 6, Refused: slowpath.Refused{NotInSubnet: 3, OwnAddress: 1, Unsolicited: 2}, Held: 2, HoldSent: 2},
 	}
 }
 

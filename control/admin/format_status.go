@@ -62,25 +62,39 @@ func FormatStatus(w io.Writer, st Status) error {
 	return err
 }
 
-// FormatLcores writes per-lcore counters, then the drop reasons that have
+// FormatLcores writes per-lcore counters — what each received and what
+// became of it, so that Rx + Inbox = Forwarded + Answered + Punted +
+// Redirected + Dropped reads off one row — then the drop reasons that have
 // counted anything, by name, per lcore and in total.
 func FormatLcores(w io.Writer, st Stats) error {
 	var b strings.Builder
-	t := table{header: []string{"Lcore", "RxPkts", "TxPkts", "Conns", "ConnsCreated"}, numFrom: 1}
-	var rx, tx, conns, created uint64
+	t := table{header: []string{"Lcore", "Rx", "Inbox", "Forwarded", "Answered", "Punted", "Redirected", "Dropped",
+		"Tx", "Conns", "Created"}, numFrom: 1}
+	var sum [10]uint64
 	for _, l := range st.Lcores {
-		t.add(strconv.FormatUint(uint64(l.Lcore), 10), num(l.RxPackets), num(l.TxPackets), num(l.Conns), num(l.ConnsCreated))
-		rx, tx, conns, created = rx+l.RxPackets, tx+l.TxPackets, conns+l.Conns, created+l.ConnsCreated
+		row := [10]uint64{l.RxPackets, l.InboxPackets, l.Forwarded, l.Answered, total(l.Punted), l.Redirected,
+			total(l.Drops), l.TxPackets, l.Conns, l.ConnsCreated}
+		cells := []string{strconv.FormatUint(uint64(l.Lcore), 10)}
+		for i, n := range row {
+			cells = append(cells, num(n))
+			sum[i] += n
+		}
+		t.add(cells...)
 	}
 	switch {
 	case len(st.Lcores) == 0:
 		b.WriteString("no worker lcores\n")
 	case len(st.Lcores) > 1:
-		t.add("total", num(rx), num(tx), num(conns), num(created))
+		cells := []string{"total"}
+		for _, n := range sum {
+			cells = append(cells, num(n))
+		}
+		t.add(cells...)
 		fallthrough
 	default:
 		t.write(&b)
 	}
+	writeDefences(&b, st)
 	b.WriteByte('\n')
 	writeMethods(&b, st)
 
@@ -174,13 +188,41 @@ func writeSlowPath(b *strings.Builder, st Stats) {
 	}
 	s := st.SlowPath
 	fmt.Fprintf(b, "  injected: %d  ports reused: %d\n", injected, reused)
-	fmt.Fprintf(b, "ARP received: %d (invalid %d)  answered: %d  requests sent: %d  gratuitous sent: %d\n",
-		s.ARPReceived, s.ARPInvalid, s.RequestsAnswered, s.RequestsSent, s.GARPSent)
+	fmt.Fprintf(b, "ARP received: %d (invalid %d, not for us %d)  answered: %d  requests sent: %d  gratuitous sent: %d\n",
+		s.ARPReceived, s.ARPInvalid, s.NotForUs, s.RequestsAnswered, s.RequestsSent, s.GARPSent)
 	r := s.Refused
-	fmt.Fprintf(b, "neighbours: %d (learned %d, updated %d, deleted %d)  refused: not in subnet %d, own address %d, bad MAC %d, bad address %d, table full %d\n",
-		s.Entries, s.Learned, s.Updated, s.EntriesDeleted, r.NotInSubnet, r.OwnAddress, r.BadMAC, r.BadAddress, r.TableFull)
+	fmt.Fprintf(b, "neighbours: %d (learned %d, updated %d, deleted %d)  refused: not in subnet %d, own address %d, bad MAC %d, bad address %d, unsolicited %d, table full %d\n",
+		s.Entries, s.Learned, s.Updated, s.EntriesDeleted, r.NotInSubnet, r.OwnAddress, r.BadMAC, r.BadAddress, r.Unsolicited, r.TableFull)
 	fmt.Fprintf(b, "held for a MAC: %d now, %d held, %d sent, %d overflow, %d timed out\n",
 		s.Holding, s.Held, s.HoldSent, s.HoldOverflow, s.HoldTimeout)
+}
+
+// writeDefences prints the hardening counters that are not drop reasons:
+// the ICMP errors sent and held back, the flood defence, failed injections.
+func writeDefences(b *strings.Builder, st Stats) {
+	var te, limited, evicted, failed uint64
+	var flooded []string
+	for _, l := range st.Lcores {
+		te, limited, evicted, failed = te+l.TimeExceededSent, limited+l.ICMPRateLimited, evicted+l.Evicted, failed+l.InjectFailed
+		if l.FloodActive {
+			flooded = append(flooded, strconv.FormatUint(uint64(l.Lcore), 10))
+		}
+	}
+	flood := "off"
+	if len(flooded) > 0 {
+		flood = "on (lcore " + strings.Join(flooded, ", ") + ")"
+	}
+	fmt.Fprintf(b, "ICMP time exceeded sent: %d  ICMP errors rate-limited: %d  half-open evicted: %d  flood defence: %s  injections failed: %d\n",
+		te, limited, evicted, flood, failed)
+}
+
+// total sums a map of counters.
+func total(m map[string]uint64) uint64 {
+	var n uint64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // dropTotals prefers the daemon's sums and fills in reasons it left out.

@@ -106,6 +106,17 @@ type LcoreStats struct {
 	// "neigh_unresolved"); Injected the frames it gave back to send.
 	Punted   map[string]uint64 `json:"punted"`
 	Injected uint64            `json:"injected"`
+	// The outcomes of what the lcore received: rx_packets + inbox_packets =
+	// forwarded + answered + punted + redirected + the drops.
+	InboxPackets     uint64 `json:"inbox_packets"` // flows other lcores handed over
+	Forwarded        uint64 `json:"forwarded"`
+	Answered         uint64 `json:"answered"` // turned into our ICMP reply in place (echo, errors)
+	Redirected       uint64 `json:"redirected"`
+	TimeExceededSent uint64 `json:"time_exceeded_sent"`
+	ICMPRateLimited  uint64 `json:"icmp_rate_limited"` // ICMP errors not sent: over security.icmp_rate
+	InjectFailed     uint64 `json:"inject_failed"`
+	Evicted          uint64 `json:"evicted"`      // half-open entries evicted for new connections
+	FloodActive      bool   `json:"flood_active"` // table over security.flood_threshold
 }
 
 // MethodStats count what one forwarding method carried.

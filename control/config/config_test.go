@@ -154,6 +154,10 @@ func TestErrors(t *testing.T) {
 
 		{"conn table small", []set{{"dataplane.conn_table_size", 10}}, `dataplane.conn_table_size: must be between 1024 and 67108864, got 10`},
 		{"neighbour table small", []set{{"dataplane.neighbor_table_size", 10}}, `dataplane.neighbor_table_size: must be between 64 and 1048576, got 10`},
+		{"rp_filter", []set{{"security.rp_filter", "paranoid"}}, `security.rp_filter: must be strict, loose or off, got "paranoid"`},
+		{"flood threshold", []set{{"security.flood_threshold", 0}}, `security.flood_threshold: must be between 1 and 100, got 0`},
+		{"flood syn_recv", []set{{"security.flood_syn_recv", "2m"}}, `security.flood_syn_recv: must be between 100ms and timeouts.tcp_syn_recv (1m0s), got 2m0s`},
+		{"source prefix", []set{{"security.source_prefix", 33}}, `security.source_prefix: must be between 1 and 32, got 33`},
 		{"mbufs small", []set{{"dataplane.mbufs", 10}}, `dataplane.mbufs: must be between 1023 and 16777216, got 10`},
 		{"burst zero", []set{{"dataplane.burst", 0}}, `dataplane.burst: must be between 1 and 256, got 0`},
 		{"burst big", []set{{"dataplane.burst", 512}}, `dataplane.burst: must be between 1 and 256, got 512`},
@@ -228,7 +232,7 @@ func TestErrors(t *testing.T) {
 		{"socket long", []set{{"admin.socket", long}}, `admin.socket: path is 115 bytes, longer than the 107 a unix socket allows`},
 		{"metrics listen", []set{{"metrics.listen", "9180"}}, `metrics.listen: "9180" is not host:port like 127.0.0.1:9180`},
 		{"metrics unknown", []set{{"metrics.port", 9180}}, `metrics.port: unknown key; valid keys here: listen`},
-		{"top unknown", []set{{"service", []any{}}}, `service: unknown key; valid keys here: admin, dataplane, eal, metrics, ports, services, timeouts`},
+		{"top unknown", []set{{"service", []any{}}}, `service: unknown key; valid keys here: admin, dataplane, eal, metrics, ports, security, services, timeouts`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -333,6 +337,19 @@ func TestDefaults(t *testing.T) {
 	if c.Admin.Socket != "/run/govs/govsd.sock" || c.Metrics.Listen != "" {
 		t.Errorf("admin/metrics defaults: %+v %+v", c.Admin, c.Metrics)
 	}
+	if c.Security != defaultSecurity() {
+		t.Errorf("security = %+v, want %+v", c.Security, defaultSecurity())
+	}
+	// flood_syn_recv's default never exceeds a shorter tcp_syn_recv; an
+	// explicit value is kept.
+	c, err = parseWith(t, set{"timeouts.tcp_syn_recv", "1s"})
+	if err != nil || c.Security.FloodSynRecv != time.Second {
+		t.Errorf("short tcp_syn_recv: flood_syn_recv %v, err %v", c.Security.FloodSynRecv, err)
+	}
+	c, err = parseWith(t, set{"timeouts.tcp_syn_recv", "10s"}, set{"security.flood_syn_recv", "5s"})
+	if err != nil || c.Security.FloodSynRecv != 5*time.Second {
+		t.Errorf("explicit flood_syn_recv: %v, err %v", c.Security.FloodSynRecv, err)
+	}
 	// Explicit zero values that mean something must survive the defaults.
 	c, err = parseWith(t, set{"eal.in_memory", false}, set{"services[0].real_servers[0].weight", 0})
 	if err != nil {
@@ -402,6 +419,7 @@ func TestFullExample(t *testing.T) {
 		Dataplane: Dataplane{ConnTableSize: 65536, NeighborTableSize: 4096, Mbufs: 8191, MbufDataRoom: 2176, Burst: 64, RxDesc: 512, TxDesc: 2048,
 			IdleBackoff: true, IdleSleepMax: time.Millisecond},
 		Timeouts: timeouts,
+		Security: defaultSecurity(),
 		Ports: []Port{
 			{Name: "wan", Device: "0000:03:00.0", Address: netip.MustParsePrefix("192.0.2.10/24"),
 				Gateway: netip.MustParseAddr("192.0.2.1"), MTU: 9000},

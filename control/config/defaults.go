@@ -52,6 +52,7 @@ func defaults() Config {
 			IdleSleepMax:      200 * time.Microsecond,
 		},
 		Timeouts: DefaultTimeouts(),
+		Security: defaultSecurity(),
 		Admin:    Admin{Socket: DefaultSocket},
 	}
 }

@@ -73,6 +73,7 @@ func decode(settings map[string]any) (*Config, problems) {
 	decodeEAL(newObjectAt(root, "eal"), &c.EAL)
 	decodeDataplane(newObjectAt(root, "dataplane"), &c.Dataplane)
 	decodeTimeouts(newObjectAt(root, "timeouts"), &c.Timeouts)
+	decodeSecurity(newObjectAt(root, "security"), &c.Security, c.Timeouts.TCPSynRecv)
 
 	path, list := root.list("ports")
 	for i, e := range list {

@@ -19,6 +19,7 @@ type Config struct {
 	EAL       EAL
 	Dataplane Dataplane
 	Timeouts  Timeouts
+	Security  Security
 	Ports     []Port
 	Services  []Service
 	Admin     Admin

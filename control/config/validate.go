@@ -22,6 +22,7 @@ func (c *Config) validate() problems {
 	c.validateEAL(&p)
 	c.validateDataplane(&p)
 	c.validateTimeouts(&p)
+	c.validateSecurity(&p)
 	c.validatePorts(&p)
 	c.validateServices(&p)
 	c.validateAdmin(&p)

@@ -76,7 +76,10 @@ func (d *Daemon) Stats() admin.Stats {
 	for _, l := range lcores {
 		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Live, ConnsCreated: l.Created, Drops: map[string]uint64{},
 			Methods: map[string]admin.MethodStats{}, Encapsulated: l.Encapsulated, FragNeededSent: l.FragNeededSent, MaxPollGapUs: l.MaxPollGapNs / 1000,
-			Reused: l.Reused, Injected: l.Injected, Punted: map[string]uint64{}}
+			Reused: l.Reused, Injected: l.Injected, Punted: map[string]uint64{},
+			InboxPackets: l.InboxPkts, Forwarded: l.Forwarded, Answered: l.Answered, Redirected: l.Redirected,
+			TimeExceededSent: l.TimeExceededSent, ICMPRateLimited: l.ICMPRateLimited, InjectFailed: l.InjectFailed,
+			Evicted: l.Evicted, FloodActive: l.FloodActive}
 		for r, n := range l.Punted {
 			ls.Punted[dataplane.Punt(r).String()] = n
 		}

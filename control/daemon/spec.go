@@ -26,7 +26,7 @@ func options(c *config.Config) dataplane.Options {
 
 // spec maps ports, services and timeouts to the dataplane's model.
 func spec(c *config.Config) *dataplane.Spec {
-	s := &dataplane.Spec{Timeouts: timeouts(c.Timeouts)}
+	s := &dataplane.Spec{Timeouts: timeouts(c.Timeouts), Security: security(c.Security), ARPAccept: c.Security.ARPAccept}
 	for _, p := range c.Ports {
 		ps := dataplane.PortSpec{Name: p.Name, Device: p.Device, Addr: p.Address, Gateway: p.Gateway, MTU: p.MTU}
 		for _, n := range p.StaticNeighbors {
@@ -62,5 +62,16 @@ func timeouts(t config.Timeouts) dataplane.Timeouts {
 		dataplane.StateListen:      ms(t.TCPListen),
 		dataplane.StateSynAck:      ms(t.TCPSynAck),
 		dataplane.StateUDP:         ms(t.UDP),
+	}
+}
+
+// security maps the configuration's security section to the fast path's.
+func security(s config.Security) dataplane.Security {
+	rp := map[string]dataplane.RPFilter{config.RPStrict: dataplane.RPStrict, config.RPLoose: dataplane.RPLoose, config.RPOff: dataplane.RPOff}
+	return dataplane.Security{
+		RPFilter: rp[s.RPFilter], MACFilter: s.MACFilter, RSTCheck: s.RSTCheck,
+		ICMPRate: uint32(s.ICMPRate), ICMPBurst: uint32(s.ICMPBurst),
+		FloodPct: uint32(s.FloodThreshold), FloodSynMs: uint32(s.FloodSynRecv / time.Millisecond),
+		SrcLimit: uint32(s.SourceLimit), SrcPrefixBits: uint8(s.SourcePrefix),
 	}
 }

@@ -50,6 +50,7 @@ type Collector struct {
 	drops                                            *prometheus.Desc
 	methodPkts, methodBytes, encap, fragNeeded, gap  *prometheus.Desc
 	gapsOver, reused, punted, injected               *prometheus.Desc
+	outcomes, icmpLimited, evicted, flood            *prometheus.Desc
 	arp, refused, held, holding                      *prometheus.Desc
 	portRx, portTx, portRxBytes, portTxBytes         *prometheus.Desc
 	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
@@ -85,8 +86,12 @@ func NewCollector(src Source) *Collector {
 		reused:       desc("lcore_connections_reused_total", "SYNs that replaced a TIME_WAIT/CLOSE connection of the same client port and were scheduled anew.", "lcore"),
 		punted:       desc("lcore_punted_total", "Packets the worker lcore handed to the slow path, by reason.", "lcore", "reason"),
 		injected:     desc("lcore_injected_total", "Frames the slow path gave the worker lcore to send.", "lcore"),
+		outcomes:     desc("lcore_packets_total", "What became of the packets the worker lcore received, besides drops and punts: forwarded, answered (our ICMP reply in place), redirected (to the lcore owning the flow).", "lcore", "outcome"),
+		icmpLimited:  desc("lcore_icmp_rate_limited_total", "ICMP errors the worker lcore did not send: over security.icmp_rate.", "lcore"),
+		evicted:      desc("lcore_evicted_total", "Half-open or closed connections evicted to make room for new ones (flood defence).", "lcore"),
+		flood:        desc("lcore_flood_active", "1 while the worker lcore's connection table is over security.flood_threshold.", "lcore"),
 
-		arp:     desc("arp_total", "ARP handled by the slow path: received, invalid, requests answered, replies received, requests sent, gratuitous sent.", "event"),
+		arp:     desc("arp_total", "ARP handled by the slow path: received, invalid, not for us (requests for others), requests answered, replies received, requests sent, gratuitous sent.", "event"),
 		refused: desc("neighbor_refused_total", "ARP bindings the slow path refused to learn, by reason.", "reason"),
 		held:    desc("held_packets_total", "Packets held while their next hop was resolved, by outcome (held, sent, overflow, timeout).", "outcome"),
 		holding: desc("held_packets", "Packets waiting for a neighbour's MAC now."),
@@ -115,6 +120,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
 		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap, c.gapsOver,
 		c.reused, c.punted, c.injected, c.arp, c.refused, c.held, c.holding,
+		c.outcomes, c.icmpLimited, c.evicted, c.flood,
 		c.portRx, c.portTx, c.portRxBytes, c.portTxBytes,
 		c.portMissed, c.portRxErr, c.portTxErr, c.portNoMbuf, c.portUp,
 		c.neighbors, c.generation, c.ready,
@@ -189,6 +195,12 @@ func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
 			counter(ch, c.punted, n, id, reason)
 		}
 		counter(ch, c.injected, l.Injected, id)
+		counter(ch, c.outcomes, l.Forwarded, id, "forwarded")
+		counter(ch, c.outcomes, l.Answered, id, "answered")
+		counter(ch, c.outcomes, l.Redirected, id, "redirected")
+		counter(ch, c.icmpLimited, l.ICMPRateLimited, id)
+		counter(ch, c.evicted, l.Evicted, id)
+		gauge(ch, c.flood, boolValue(l.FloodActive), id)
 	}
 	c.collectSlowPath(ch, st.SlowPath)
 }
@@ -197,12 +209,14 @@ func (c *Collector) collectSlowPath(ch chan<- prometheus.Metric, s slowpath.Stat
 	for event, n := range map[string]uint64{
 		"received": s.ARPReceived, "invalid": s.ARPInvalid, "requests_answered": s.RequestsAnswered,
 		"replies_received": s.RepliesReceived, "requests_sent": s.RequestsSent, "gratuitous_sent": s.GARPSent,
+		"not_for_us": s.NotForUs,
 	} {
 		counter(ch, c.arp, n, event)
 	}
 	r := s.Refused
 	for reason, n := range map[string]uint64{
 		"not_in_subnet": r.NotInSubnet, "own_address": r.OwnAddress, "bad_mac": r.BadMAC, "bad_address": r.BadAddress, "table_full": r.TableFull,
+		"unsolicited": r.Unsolicited,
 	} {
 		counter(ch, c.refused, n, reason)
 	}

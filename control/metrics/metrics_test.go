@@ -40,12 +40,12 @@ func sample() fakeSource {
 				{Lcore: 1, RxPackets: 100, TxPackets: 90, Conns: 4, ConnsCreated: 10,
 					Drops:   map[string]uint64{"no_service": 7, "no_conn": 3},
 					Methods: map[string]admin.MethodStats{"tun": {Packets: 60, Bytes: 6000}},
-					Reused:  5, Punted: map[string]uint64{"arp": 4},
+					Reused:  5, Punted: map[string]uint64{"arp": 4}, Forwarded: 80, Evicted: 6,
 					Encapsulated: 60, FragNeededSent: 2, MaxPollGapUs: 250},
 				{Lcore: 2, RxPackets: 50, TxPackets: 50, Drops: map[string]uint64{"no_service": 1}},
 			},
 			Drops:    map[string]uint64{"no_service": 8, "no_conn": 3},
-			SlowPath: slowpath.Stats{ARPReceived: 9, HoldSent: 3, Holding: 1, Refused: slowpath.Refused{TableFull: 2}},
+			SlowPath: slowpath.Stats{ARPReceived: 9, NotForUs: 4, HoldSent: 3, Holding: 1, Refused: slowpath.Refused{TableFull: 2, Unsolicited: 5}},
 		},
 		status: admin.Status{
 			Ready: true, Generation: 4, Workers: []uint{1, 2},
@@ -137,11 +137,15 @@ func TestCollect(t *testing.T) {
 		`govs_tunnel_encapsulated_total{lcore="1"}`:                 60,
 		`govs_icmp_frag_needed_sent_total{lcore="1"}`:               2,
 		`govs_lcore_connections_reused_total{lcore="1"}`:            5,
+		`govs_lcore_packets_total{lcore="1",outcome="forwarded"}`:   80,
+		`govs_lcore_evicted_total{lcore="1"}`:                       6,
 		`govs_lcore_punted_total{lcore="1",reason="arp"}`:           4,
 		`govs_arp_total{event="received"}`:                          9,
 		`govs_held_packets_total{outcome="sent"}`:                   3,
 		`govs_held_packets`:                                         1,
 		`govs_neighbor_refused_total{reason="table_full"}`:          2,
+		`govs_neighbor_refused_total{reason="unsolicited"}`:         5,
+		`govs_arp_total{event="not_for_us"}`:                        4,
 		`govs_lcore_max_poll_gap_seconds{lcore="1"}`:                0.00025,
 	}
 	for k, v := range want {
@@ -152,8 +156,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, v)
 		}
 	}
-	if n := len(series); n != 76 {
-		t.Errorf("%d series, want 76", n)
+	if n := len(series); n != 90 {
+		t.Errorf("%d series, want 90", n)
 	}
 	for name, typ := range types {
 		wantCounter := strings.HasSuffix(name, "_total")
@@ -177,10 +181,10 @@ func TestLint(t *testing.T) {
 func TestEmptySource(t *testing.T) {
 	// A daemon that has not started yet still exposes its state.
 	_, series, _ := gather(t, registry(t, fakeSource{}))
-	// 4 neighbour states, generation, ready, and the slow path's 16 (6 ARP
-	// events, 5 refusals, 4 hold outcomes, the hold gauge): they always
+	// 4 neighbour states, generation, ready, and the slow path's 18 (7 ARP
+	// events, 6 refusals, 4 hold outcomes, the hold gauge): they always
 	// appear, zero included.
-	if len(series) != 22 {
-		t.Errorf("empty source: %v, want 22 series", series)
+	if len(series) != 24 {
+		t.Errorf("empty source: %v, want 24 series", series)
 	}
 }

@@ -212,7 +212,7 @@ func (ct *ConnTable) record(idx int) *C.struct_fp_conn {
 // Record is record idx (< HighWater) and whether it is in the table.
 func (ct *ConnTable) Record(idx int) (c Conn, used bool) {
 	r := ct.record(idx)
-	return goConn(r), r.used != 0
+	return goConn(r), r.flags&C.FP_CONN_F_USED != 0
 }
 
 // HighWater is how many records have ever been handed out.

@@ -24,10 +24,17 @@ type LcoreStats struct {
 	Encapsulated, FragNeededSent              uint64
 	MaxPollGapNs                              uint64
 	Reused, Injected, Iterations              uint64
-	PollGaps                                  [NumGapThresholds]uint64
-	MethodPkts, MethodBytes                   [NumMethods]uint64
-	Punted                                    [NumPunts]uint64
-	Drops                                     [NumDrops]uint64
+	InboxPkts                                 uint64 // received from other lcores
+	// outcomes of what was received (with Punted, Redirected and Drops:
+	// RxPkts + InboxPkts = Forwarded + Answered + punted + Redirected + drops)
+	Forwarded, Answered               uint64
+	TimeExceededSent, ICMPRateLimited uint64
+	InjectFailed, Evicted             uint64
+	FloodActive                       bool
+	PollGaps                          [NumGapThresholds]uint64
+	MethodPkts, MethodBytes           [NumMethods]uint64
+	Punted                            [NumPunts]uint64
+	Drops                             [NumDrops]uint64
 }
 
 // Lcore reads the lcore-wide counters.
@@ -37,6 +44,9 @@ func (k Counters) Lcore() LcoreStats {
 		RxPkts: ld(&c.rx_pkts), TxPkts: ld(&c.tx_pkts), Created: ld(&c.created), Redirected: ld(&c.redirected),
 		Live: ld(&c.live), Encapsulated: ld(&c.encapsulated), FragNeededSent: ld(&c.frag_needed_sent),
 		MaxPollGapNs: ld(&c.max_poll_gap_ns), Reused: ld(&c.reused), Injected: ld(&c.injected), Iterations: ld(&c.iterations),
+		InboxPkts: ld(&c.inbox_pkts), Forwarded: ld(&c.forwarded), Answered: ld(&c.answered),
+		TimeExceededSent: ld(&c.time_exceeded_sent), ICMPRateLimited: ld(&c.icmp_rate_limited),
+		InjectFailed: ld(&c.inject_failed), Evicted: ld(&c.evicted), FloodActive: ld(&c.flood_active) != 0,
 	}
 	for i := range s.PollGaps {
 		s.PollGaps[i] = ld(&c.poll_gaps[i])

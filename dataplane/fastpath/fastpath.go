@@ -65,6 +65,18 @@ const (
 	DropTooBigNoDF      Drop = C.FP_DROP_TOO_BIG_NO_DF
 	DropNoHeadroom      Drop = C.FP_DROP_NO_HEADROOM
 	DropPuntFull        Drop = C.FP_DROP_PUNT_FULL
+	DropBadDstMAC       Drop = C.FP_DROP_BAD_DST_MAC
+	DropBadSrcMAC       Drop = C.FP_DROP_BAD_SRC_MAC
+	DropMartianSrc      Drop = C.FP_DROP_MARTIAN_SRC
+	DropMartianDst      Drop = C.FP_DROP_MARTIAN_DST
+	DropSpoofedSrc      Drop = C.FP_DROP_SPOOFED_SRC
+	DropRPFilter        Drop = C.FP_DROP_RP_FILTER
+	DropPortZero        Drop = C.FP_DROP_PORT_ZERO
+	DropBadTCPFlags     Drop = C.FP_DROP_BAD_TCP_FLAGS
+	DropRSTOutOfWindow  Drop = C.FP_DROP_RST_OUT_OF_WINDOW
+	DropBadICMPChecksum Drop = C.FP_DROP_BAD_ICMP_CHECKSUM
+	DropICMPNotRelayed  Drop = C.FP_DROP_ICMP_NOT_RELAYED
+	DropNewConnLimit    Drop = C.FP_DROP_NEW_CONN_LIMIT
 )
 
 // Punt is why a packet went to the Go slow path (enum fp_punt).

@@ -79,11 +79,29 @@ static inline void enqueue(struct fp_worker *w, struct fp_queue *q, struct rte_m
 		w->free_q.m[w->free_q.n++] = m;
 }
 
+static inline void enqueue_tx(struct fp_worker *w, uint8_t port, struct rte_mbuf *m, enum fp_out kind)
+{
+	struct fp_txq *t = &w->txq[port];
+
+	if (FP_LIKELY(t->q.n < FP_QUEUE_CAP)) {
+		t->kind[t->q.n] = (uint8_t)kind;
+		t->q.m[t->q.n++] = m;
+		return;
+	}
+	if (kind == FP_OUT_INJECTED) {
+		w->cnt->inject_failed++;
+		if (w->free_q.n < FP_QUEUE_CAP)
+			w->free_q.m[w->free_q.n++] = m;
+		return;
+	}
+	enqueue(w, &t->q, m); /* counted tx_full and freed */
+}
+
 static void dispose(struct fp_worker *w, struct fp_bpkt *bp, enum fp_verdict v)
 {
 	switch (v) {
 	case FP_V_TX:
-		enqueue(w, &w->txq[bp->out_port], bp->m);
+		enqueue_tx(w, bp->out_port, bp->m, bp->answered ? FP_OUT_ANSWERED : FP_OUT_FORWARDED);
 		return;
 	case FP_V_PUNT:
 		fp_meta_set(bp->m, bp->punt, bp->in_port, bp->out_port, bp->hop);
@@ -148,6 +166,8 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 
 	if (n > FP_MAX_BURST)
 		n = FP_MAX_BURST;
+	if (in_port >= 0)
+		w->cnt->rx_pkts += n;
 	w->burst_removed = 0;
 	w->burst_created = 0;
 	for (i = 0; i < n; i++) {
@@ -161,9 +181,11 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 		bp->key = (uint16_t)nkeys;
 		bp->pick = -1;
 		bp->sched_err = FP_DROP_NONE;
+		bp->answered = 0;
 		if (in_port >= 0) {
 			bp->in_port = (uint8_t)in_port;
 		} else {
+			w->cnt->inbox_pkts++;
 			uint8_t reason, out;
 			uint32_t hop;
 
@@ -205,14 +227,46 @@ void fp_queue_injected(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		uint32_t hop;
 
 		fp_meta_get(pkts[i], &reason, &in, &port, &hop);
+		/* not a received packet: its failure is no drop of the rx identity */
 		if (port >= w->snap->n_ports || pkts[i]->nb_segs != 1) {
-			w->cnt->drops[FP_DROP_NO_ROUTE]++;
+			w->cnt->inject_failed++;
+			fp_meta_set(pkts[i], FP_DROP_NO_ROUTE, 0, 0, 0);
 			enqueue(w, &w->free_q, pkts[i]);
 			continue;
 		}
-		w->cnt->injected++;
-		enqueue(w, &w->txq[port], pkts[i]);
+		enqueue_tx(w, port, pkts[i], FP_OUT_INJECTED);
 	}
+}
+
+/*
+ * Transmits one port's queue and counts each mbuf's outcome by its kind:
+ * sent as forwarded, answered or injected, or refused by the tx queue (a
+ * drop for a received packet, inject_failed for a frame of the slow path).
+ */
+static void flush_tx(struct fp_worker *w, const struct fp_io *io, uint16_t port)
+{
+	struct fp_txq *t = &w->txq[port];
+	struct fp_lcore_counters *cnt = w->cnt;
+	uint32_t i, done, n = t->q.n, by_kind[4] = {0, 0, 0, 0};
+
+	done = io->tx(io->ctx, port, t->q.m, (uint16_t)n);
+	cnt->tx_pkts += done;
+	for (i = 0; i < done; i++)
+		by_kind[t->kind[i] & 3]++;
+	cnt->forwarded += by_kind[FP_OUT_FORWARDED];
+	cnt->answered += by_kind[FP_OUT_ANSWERED];
+	cnt->injected += by_kind[FP_OUT_INJECTED];
+	for (i = done; i < n; i++) {
+		if (t->kind[i] == FP_OUT_INJECTED) {
+			cnt->inject_failed++;
+		} else {
+			cnt->drops[FP_DROP_TX_FULL]++;
+			fp_meta_set(t->q.m[i], FP_DROP_TX_FULL, 0, 0, 0);
+		}
+	}
+	if (done < n)
+		io->free(io->ctx, t->q.m + done, n - done);
+	t->q.n = 0;
 }
 
 /* Frees and counts what a queue's consumer did not take (q->m[done:]). */
@@ -236,15 +290,9 @@ void fp_worker_flush(struct fp_worker *w, const struct fp_io *io)
 	uint32_t i, done;
 	uint16_t p;
 
-	for (p = 0; p < FP_MAX_PORTS; p++) {
-		struct fp_queue *q = &w->txq[p];
-
-		if (q->n == 0)
-			continue;
-		done = io->tx(io->ctx, p, q->m, (uint16_t)q->n);
-		cnt->tx_pkts += done;
-		refuse(w, io, q, done, FP_DROP_TX_FULL);
-	}
+	for (p = 0; p < FP_MAX_PORTS; p++)
+		if (w->txq[p].q.n != 0)
+			flush_tx(w, io, p);
 	if (w->punt_q.n > 0) {
 		struct fp_queue *q = &w->punt_q;
 

@@ -3,7 +3,7 @@
  * all that needs no connection lookup. What does is left as FP_V_LOOKUP
  * with its key, so the burst's lookups run together (fp_burst.c).
  */
-#include "fp_internal.h"
+#include "fp_ingress.h"
 
 /* Leaves the packet waiting for the lookup of (src:sport -> dst:dport). */
 static enum fp_verdict want_lookup(struct fp_worker *w, struct fp_bpkt *bp, enum fp_kind kind,
@@ -55,12 +55,18 @@ static enum fp_verdict to_vip(struct fp_worker *w, struct fp_bpkt *bp)
 	case FP_PROTO_UDP:
 		if (redirect(w, bp, p->src, p->sport))
 			return FP_V_REDIRECT;
+		/* we are the routing hop: no connection, time exceeded back */
+		if (p->ttl <= 1)
+			return fp_time_exceeded(w, bp);
 		return want_lookup(w, bp, FP_K_IN, p->src, p->dst, p->sport, p->dport, p->proto, FP_DIR_IN);
 	case FP_PROTO_ICMP:
 		if (p->icmp_type == FP_ICMP_ECHO)
 			return fp_echo_reply(w, bp);
-		if (fp_icmp_is_error(p->icmp_type))
+		if (fp_icmp_is_error(p->icmp_type)) {
+			if (!fp_icmp_relayed(p->icmp_type))
+				return fp_drop(w, FP_DROP_ICMP_NOT_RELAYED);
 			return icmp_error_to_vip(w, bp);
+		}
 		return fp_drop(w, FP_DROP_ICMP_UNHANDLED);
 	}
 	return fp_drop(w, FP_DROP_LOCAL_PROTO);
@@ -91,6 +97,8 @@ static enum fp_verdict transit(struct fp_worker *w, struct fp_bpkt *bp)
 	case FP_PROTO_ICMP:
 		if (!fp_icmp_is_error(p->icmp_type))
 			break;
+		if (!fp_icmp_relayed(p->icmp_type))
+			return fp_drop(w, FP_DROP_ICMP_NOT_RELAYED);
 		if (!fp_parse_quoted(p, q) || !q->has_ports)
 			break;
 		/* quoted: client:cport -> RS:rport, a packet we forwarded */
@@ -113,10 +121,19 @@ enum fp_verdict fp_classify(struct fp_worker *w, struct fp_bpkt *bp)
 	r = fp_parse(fp_mbuf_data(m), m->data_len, &bp->p);
 	if (FP_UNLIKELY(r != FP_DROP_NONE))
 		return fp_drop(w, (enum fp_drop)r);
+	r = fp_check_macs(w, bp, bp->p.ethertype == FP_ETHERTYPE_ARP);
+	if (FP_UNLIKELY(r != FP_DROP_NONE))
+		return fp_drop(w, (enum fp_drop)r);
 	if (bp->p.ethertype == FP_ETHERTYPE_ARP) {
 		bp->punt = FP_PUNT_ARP;
 		return FP_V_PUNT;
 	}
+	r = fp_check_addresses(w, bp);
+	if (FP_UNLIKELY(r != FP_DROP_NONE))
+		return fp_drop(w, (enum fp_drop)r);
+	r = fp_check_l4(bp);
+	if (FP_UNLIKELY(r != FP_DROP_NONE))
+		return fp_drop(w, (enum fp_drop)r);
 	if (fp_vip_owner(s, bp->p.dst, &owner))
 		return to_vip(w, bp);
 	if (fp_own_address(s, bp->p.dst))

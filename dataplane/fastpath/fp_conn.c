@@ -170,7 +170,7 @@ struct fp_conn *fp_conn_insert(struct fp_conn_table *t, const struct fp_conn *c,
 	idx = alloc_index(t);
 	p = &t->conns[idx];
 	*p = *c;
-	p->used = 1;
+	p->flags |= FP_CONN_F_USED;
 	t->slots[pos_in] = (struct fp_slot){ .tag = tag_in, .ref = make_ref(idx, FP_DIR_IN) };
 	if (pos_out == pos_in) /* both probes ended on the same empty slot */
 		pos_out = next_empty(t, pos_out);
@@ -214,7 +214,7 @@ static void remove_tagged(struct fp_conn_table *t, struct fp_conn *c, uint32_t i
 {
 	unindex(t, tag_in, make_ref(idx, FP_DIR_IN));
 	unindex(t, tag_out, make_ref(idx, FP_DIR_OUT));
-	c->used = 0;
+	c->flags &= (uint8_t)~FP_CONN_F_USED;
 	c->expire = t->free;
 	t->free = idx + 1;
 	t->count--;
@@ -240,7 +240,7 @@ void fp_conn_remove(struct fp_conn_table *t, struct fp_conn *c)
 	if (off % sizeof(struct fp_conn) != 0 || off / sizeof(struct fp_conn) >= t->hw)
 		return;
 	idx = (uint32_t)(off / sizeof(struct fp_conn));
-	if (t->conns[idx].used)
+	if (t->conns[idx].flags & FP_CONN_F_USED)
 		remove_at(t, c, idx);
 }
 
@@ -272,7 +272,7 @@ uint32_t fp_conn_expire(struct fp_conn_table *t, uint32_t now, uint32_t budget,
 			if (i >= hw)
 				i = 0;
 			c = &t->conns[i];
-			if (!c->used || (int32_t)(now - c->expire) < 0)
+			if (!(c->flags & FP_CONN_F_USED) || (int32_t)(now - c->expire) < 0)
 				continue;
 			fp_conn_in_key(c, &key);
 			tag_in[n] = fp_conn_prefetch(t, &key);
@@ -283,11 +283,11 @@ uint32_t fp_conn_expire(struct fp_conn_table *t, uint32_t now, uint32_t budget,
 		for (k = 0; k < n; k++) {
 			struct fp_conn *c = &t->conns[due[k]];
 
-			if (!c->used) /* an earlier callback removed it */
+			if (!(c->flags & FP_CONN_F_USED)) /* an earlier callback removed it */
 				continue;
 			if (fn)
 				fn(ctx, c);
-			if (c->used)
+			if (c->flags & FP_CONN_F_USED)
 				remove_tagged(t, c, due[k], tag_in[k], tag_out[k]);
 			expired++;
 		}
@@ -321,7 +321,7 @@ static void log_expired(void *ctx, struct fp_conn *c)
 	if (log->n < log->cap)
 		log->seen[log->n] = *c;
 	log->n++;
-	if (!c->used)
+	if (!(c->flags & FP_CONN_F_USED))
 		log->not_in_table++;
 	if (log->remove)
 		fp_conn_remove(x->t, c);

@@ -15,6 +15,11 @@ enum fp_verdict fp_echo_reply(struct fp_worker *w, struct fp_bpkt *bp)
 	uint8_t *ip = fp_ip(p), *icmp = fp_l4(p);
 	uint16_t old;
 
+	/* Only a request whose checksum is right is answered (RFC 1122
+	 * 3.2.2: a bad one is discarded silently). */
+	if (fp_csum(icmp, (uint32_t)p->ip_end - p->l4, 0) != 0)
+		return fp_drop(w, FP_DROP_BAD_ICMP_CHECKSUM);
+
 	memcpy(p->frame, p->frame + 6, 6);
 	memcpy(p->frame + 6, w->snap->ports[bp->in_port].mac, 6);
 	fp_put32(ip + FP_IP_OFF_SRC, p->dst);
@@ -32,6 +37,7 @@ enum fp_verdict fp_echo_reply(struct fp_worker *w, struct fp_bpkt *bp)
 		fp_put16(icmp + 2, fp_csum(icmp, fp_ip_len(p) - (uint32_t)(p->l4 - p->l3), 0));
 	fp_trim(bp);
 	bp->out_port = bp->in_port;
+	bp->answered = 1;
 	return FP_V_TX;
 }
 
@@ -83,19 +89,52 @@ int fp_icmp_translate(struct fp_bpkt *bp, uint32_t outer_off, uint32_t outer,
 	return 1;
 }
 
+/* ICMP errors we originate are rate limited per lcore (a token bucket of
+ * security.icmp_rate per second, security.icmp_burst deep), as routers
+ * limit theirs: a flood of TTL-1 or oversized packets cannot make us a
+ * reflector. */
+static int icmp_allowed(struct fp_worker *w)
+{
+	const struct fp_security *sec = &w->snap->sec;
+	uint32_t ms = w->now - w->icmp_ms;
+
+	if (ms != 0) {
+		uint64_t t = w->icmp_tokens + (uint64_t)ms * sec->icmp_rate / 1000;
+
+		w->icmp_tokens = (uint32_t)(t < sec->icmp_burst ? t : sec->icmp_burst);
+		w->icmp_ms = w->now;
+	}
+	if (w->icmp_tokens == 0)
+		return 0;
+	w->icmp_tokens--;
+	return 1;
+}
+
 /*
- * The error is built in the mbuf of the datagram it quotes: 28 bytes of
- * headroom take the new Ethernet, IP and ICMP headers, and the quoted
- * datagram stays where it is (its IP header is already 42 bytes in once
- * the frame start moves back 28). Nothing is allocated or copied.
+ * Turns the datagram in bp into an ICMP error (type, code, and for
+ * fragmentation-needed the next-hop MTU) to its sender from address from,
+ * in the same mbuf: 28 bytes of headroom take the new Ethernet, IP and
+ * ICMP headers, and the quoted datagram stays where it is (its IP header
+ * is already 42 bytes in once the frame start moves back 28). Nothing is
+ * allocated or copied. Rate limited; when it cannot be sent the packet is
+ * dropped as otherwise.
  */
-enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t mtu)
+enum fp_verdict fp_icmp_error(struct fp_worker *w, struct fp_bpkt *bp, uint8_t type, uint8_t code,
+	uint16_t mtu, uint32_t from, enum fp_drop otherwise)
 {
 	struct fp_pkt *p = &bp->p;
-	uint32_t from = p->dst, to = p->src, quote = fp_ip_len(p);
+	uint32_t to = p->src, quote = fp_ip_len(p);
 	const uint32_t hdrs = FP_IP_LEN + FP_ICMP_LEN;
 	uint8_t *frame, *ip, *icmp;
+	enum fp_verdict v;
 
+	/* never an error about an error (RFC 1122 3.2.2) */
+	if (p->proto == FP_PROTO_ICMP && fp_icmp_is_error(p->icmp_type))
+		return fp_drop(w, otherwise);
+	if (!icmp_allowed(w)) {
+		w->cnt->icmp_rate_limited++;
+		return fp_drop(w, otherwise);
+	}
 	if (p->l3 != FP_ETH_LEN || rte_pktmbuf_headroom(bp->m) < hdrs)
 		return fp_drop(w, FP_DROP_NO_HEADROOM);
 	if (quote > FP_ICMP_QUOTE_MAX)
@@ -118,8 +157,8 @@ enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t
 	fp_put32(ip + FP_IP_OFF_SRC, from);
 	fp_put32(ip + FP_IP_OFF_DST, to);
 	fp_put16(ip + FP_IP_OFF_CSUM, fp_csum(ip, FP_IP_LEN, 0));
-	icmp[0] = FP_ICMP_DEST_UNREACH;
-	icmp[1] = FP_ICMP_CODE_FRAG_NEEDED;
+	icmp[0] = type;
+	icmp[1] = code;
 	fp_put16(icmp + 2, 0);
 	fp_put16(icmp + 4, 0);
 	fp_put16(icmp + 6, mtu);
@@ -132,7 +171,38 @@ enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t
 	p->proto = FP_PROTO_ICMP;
 	p->src = from;
 	p->dst = to;
-	w->cnt->frag_needed_sent++;
-	w->cnt->drops[FP_DROP_TOO_BIG]++; /* the datagram itself went no further */
-	return fp_to_host(w, bp, to);
+	bp->answered = 1;
+	v = fp_to_host(w, bp, to);
+	/* counted once on its way: sent now or held for the neighbour */
+	if (v != FP_V_DROP) {
+		if (type == FP_ICMP_TIME_EXCEEDED)
+			w->cnt->time_exceeded_sent++;
+		else
+			w->cnt->frag_needed_sent++;
+	}
+	return v;
+}
+
+/* Time exceeded in transit (TTL <= 1), from the address of the port the
+ * datagram came in on, as a router sends it. */
+enum fp_verdict fp_time_exceeded(struct fp_worker *w, struct fp_bpkt *bp)
+{
+	return fp_icmp_error(w, bp, FP_ICMP_TIME_EXCEEDED, 0, 0,
+		w->snap->ports[bp->in_port].ip, FP_DROP_TTL_EXCEEDED);
+}
+
+/* A datagram of size len + extra does not fit port's MTU: with DF its
+ * sender gets fragmentation-needed (from address from, with the MTU it
+ * may use), without it is dropped: we do not fragment. Returns
+ * FP_V_LOOKUP when it fits (nothing done). */
+enum fp_verdict fp_check_mtu(struct fp_worker *w, struct fp_bpkt *bp, uint8_t port, uint32_t extra, uint32_t from)
+{
+	uint32_t mtu = w->snap->ports[port].mtu;
+
+	if ((uint32_t)fp_ip_len(&bp->p) + extra <= mtu)
+		return FP_V_LOOKUP;
+	if (!bp->p.df)
+		return fp_drop(w, FP_DROP_TOO_BIG_NO_DF);
+	return fp_icmp_error(w, bp, FP_ICMP_DEST_UNREACH, FP_ICMP_CODE_FRAG_NEEDED,
+		(uint16_t)(mtu - extra), from, FP_DROP_TOO_BIG);
 }

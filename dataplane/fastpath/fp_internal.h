@@ -70,9 +70,24 @@ enum fp_verdict fp_echo_reply(struct fp_worker *w, struct fp_bpkt *bp);
  * and the quoted datagram's address and port (at inner_off / port_off). */
 int fp_icmp_translate(struct fp_bpkt *bp, uint32_t outer_off, uint32_t outer,
 	uint32_t inner_off, uint32_t port_off, uint32_t inner, uint16_t port);
-/* Turns the too-big datagram in bp into ICMP fragmentation-needed to its
- * sender, from the address it was sent to, in the same mbuf. */
-enum fp_verdict fp_frag_needed(struct fp_worker *w, struct fp_bpkt *bp, uint16_t mtu);
+/* Turns the datagram in bp into an ICMP error to its sender, in its own
+ * mbuf, rate limited (else dropped as otherwise); fp_icmp.c. */
+enum fp_verdict fp_icmp_error(struct fp_worker *w, struct fp_bpkt *bp, uint8_t type, uint8_t code,
+	uint16_t mtu, uint32_t from, enum fp_drop otherwise);
+enum fp_verdict fp_time_exceeded(struct fp_worker *w, struct fp_bpkt *bp);
+/* FP_V_LOOKUP when the datagram (plus extra bytes of encapsulation) fits
+ * the port's MTU; else frag-needed from address from, or a drop. */
+enum fp_verdict fp_check_mtu(struct fp_worker *w, struct fp_bpkt *bp, uint8_t port, uint32_t extra, uint32_t from);
+
+/* ---- fp_ingress.c (the inline checks: fp_ingress.h) ---- */
+enum fp_drop fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt *bp);
+
+/* ICMP errors relayed along a connection: unreachable (frag-needed
+ * included), source quench, time exceeded (as IPVS relays them). */
+static inline int fp_icmp_relayed(uint8_t type)
+{
+	return type == FP_ICMP_DEST_UNREACH || type == FP_ICMP_SOURCE_QUENCH || type == FP_ICMP_TIME_EXCEEDED;
+}
 
 /* ---- fp_xmit.c ---- */
 enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c);

@@ -57,9 +57,11 @@ enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
 
 /*
  * ---- drop reasons ----
- * Every packet the fast path does not forward, punt or hand to another
- * lcore is freed and counted under exactly one of these. The names are
- * metric labels: short, stable, snake_case.
+ * Every received packet the fast path does not forward, answer, punt or
+ * hand to another lcore is freed and counted under exactly one of these:
+ * rx = forwarded + answered + punted + redirected + the sum of drops
+ * (per lcore, counting the inbox as received). The names are metric
+ * labels: short, stable, snake_case.
  */
 #define FP_DROPS(X) \
 	X(NONE, "none") \
@@ -86,10 +88,22 @@ enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
 	X(REDIRECT_FULL, "redirect_full")    /* owner lcore's inbox full */ \
 	X(TX_FULL, "tx_full")                /* the port's tx queue refused it */ \
 	X(MULTI_SEGMENT, "multi_segment") \
-	X(TOO_BIG, "too_big_frag_needed_sent") /* TUN: its mbuf carries the ICMP back */ \
-	X(TOO_BIG_NO_DF, "too_big_no_df") \
+	X(TOO_BIG, "too_big")                /* over the egress MTU with DF, frag-needed not sent (rate limit) */ \
+	X(TOO_BIG_NO_DF, "too_big_no_df")    /* over the egress MTU, no DF: we do not fragment */ \
 	X(NO_HEADROOM, "no_headroom") \
-	X(PUNT_FULL, "punt_full")            /* slow path ring full (ARP, ...) */
+	X(PUNT_FULL, "punt_full")            /* slow path ring full (ARP, ...) */ \
+	X(BAD_DST_MAC, "bad_dst_mac")        /* not to our unicast MAC (broadcast: ARP only) */ \
+	X(BAD_SRC_MAC, "bad_src_mac")        /* broadcast, multicast or zero source MAC */ \
+	X(MARTIAN_SRC, "martian_src")        /* 0/8, 127/8, multicast, class E, a subnet's broadcast */ \
+	X(MARTIAN_DST, "martian_dst")        /* 0/8, 127/8, multicast, class E, broadcasts */ \
+	X(SPOOFED_SRC, "spoofed_src")        /* from one of our addresses or a VIP */ \
+	X(RP_FILTER, "rp_filter")            /* the source does not route back out of the port */ \
+	X(PORT_ZERO, "port_zero")            /* TCP/UDP from or to port 0 */ \
+	X(BAD_TCP_FLAGS, "bad_tcp_flags")    /* SYN+FIN, SYN+RST, FIN without ACK, no flags */ \
+	X(RST_OUT_OF_WINDOW, "rst_out_of_window") /* a client RST far from the sequence seen */ \
+	X(BAD_ICMP_CHECKSUM, "bad_icmp_checksum") /* an echo request we would answer */ \
+	X(ICMP_NOT_RELAYED, "icmp_not_relayed") /* errors but unreachable, quench, time exceeded */ \
+	X(NEW_CONN_LIMIT, "new_conn_limit")  /* the source prefix's new connections over the limit */
 
 #define FP_ENUM_DROP(id, name) FP_DROP_##id,
 enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };
@@ -115,6 +129,27 @@ enum fp_punt { FP_PUNTS(FP_ENUM_PUNT) FP_NUM_PUNTS };
 #define FP_COUNT_ONE(x) +1
 enum { FP_NUM_GAP_THRESHOLDS = 0 FP_GAP_THRESHOLDS_NS(FP_COUNT_ONE) };
 #undef FP_COUNT_ONE
+
+/* ---- ingress rules and flood defence (the snapshot's security block) ---- */
+enum fp_rp_filter {
+	FP_RP_STRICT = 0, /* the source must route back out of the receiving port */
+	FP_RP_LOOSE = 1,  /* ... out of some port */
+	FP_RP_OFF = 2,
+};
+
+struct fp_security {
+	uint8_t rp_filter;        /* enum fp_rp_filter */
+	uint8_t mac_filter;       /* 1: only frames to our unicast MAC (broadcast: ARP) */
+	uint8_t rst_check;        /* 1: client RSTs must be near the sequence seen */
+	uint8_t _pad0;
+	uint32_t icmp_rate;       /* ICMP errors we originate, per second per lcore */
+	uint32_t icmp_burst;
+	uint32_t flood_pct;       /* table use (%) above which half-open entries give way */
+	uint32_t flood_syn_ms;    /* SYN_RECV timeout while over flood_pct */
+	uint32_t src_limit;       /* new connections per source prefix per second per lcore; 0: off */
+	uint8_t src_prefix;       /* the prefix length those are counted by */
+	uint8_t _pad1[3];
+};
 
 /* ---- scheduler kinds (how a service's table in the snapshot is read) ---- */
 enum fp_sched_kind {
@@ -174,7 +209,7 @@ struct fp_snapshot {
 	uint64_t gen;
 	uint32_t size;          /* bytes of the whole block */
 	uint16_t n_ports;
-	uint16_t _pad0;
+	uint16_t min_mtu;       /* derived by fp_snapshot_index: the smallest port MTU */
 	uint32_t n_services;
 	uint32_t n_dests;
 	uint32_t n_sched;
@@ -186,6 +221,7 @@ struct fp_snapshot {
 	uint32_t off_svc_slots; /* uint32_t[n_slots]: service index + 1, 0 = empty */
 	uint32_t off_vip_slots; /* uint64_t[n_slots]: vip << 32 | vip_port + 1 */
 	uint32_t _pad1;
+	struct fp_security sec;
 	struct fp_port ports[FP_MAX_PORTS];
 };
 
@@ -218,9 +254,18 @@ struct fp_lcore_counters {
 	uint64_t max_poll_gap_ns;  /* longest time between two polls */
 	uint64_t poll_gaps[FP_NUM_GAP_THRESHOLDS];
 	uint64_t reused;           /* SYNs that replaced a TIME_WAIT/CLOSE connection */
-	uint64_t injected;         /* frames the slow path gave us to send */
+	uint64_t injected;         /* frames the slow path gave us, sent */
 	uint64_t iterations;       /* poll loop iterations */
-	uint64_t _pad0;
+	uint64_t inbox_pkts;       /* received from other lcores (they own the flows) */
+	/* the outcomes of what was received, with punted, redirected and drops */
+	uint64_t forwarded;        /* sent on to a real server or a client */
+	uint64_t answered;         /* turned into our ICMP reply in place (echo, errors) */
+	uint64_t time_exceeded_sent;
+	uint64_t icmp_rate_limited; /* ICMP errors not sent: over security.icmp_rate */
+	uint64_t inject_failed;    /* injected frames not sent: bad port or tx queue full */
+	uint64_t evicted;          /* half-open connections evicted to make room (flood) */
+	uint64_t flood_active;     /* 1 while over security.flood_pct (a gauge) */
+	uint64_t _pad0[7];
 	struct fp_pkts method[FP_NUM_METHODS];
 	uint64_t punted[FP_NUM_PUNTS];
 	uint64_t drops[FP_NUM_DROPS];
@@ -242,12 +287,13 @@ struct fp_conn {
 	uint8_t flags;      /* FP_CONN_F_* */
 	uint16_t svc_id;
 	uint16_t rs_id;
-	uint8_t used;       /* 1 while in the table */
-	uint8_t _pad;
+	uint16_t cseq_hi;   /* TCP: the client's next sequence number >> 16 (RST check) */
 	uint32_t expire;    /* absolute ms, wrapping; free-list link when unused */
 };
 
-enum { FP_CONN_F_NONE = 0 };
+enum {
+	FP_CONN_F_USED = 0x01, /* in the table */
+};
 
 /* ---- slow path interface ---- */
 

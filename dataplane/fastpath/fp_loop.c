@@ -112,7 +112,6 @@ static uint32_t poll_ports(struct fp_worker *w, const struct fp_io *io, struct r
 		if (n == 0)
 			continue;
 		got += n;
-		w->cnt->rx_pkts += n;
 		fp_handle_burst(w, rx, n, p);
 		fp_worker_flush(w, io);
 	}

@@ -54,6 +54,7 @@ static int parse_tcp(struct fp_pkt *p)
 		return FP_DROP_BAD_TCP_OFFSET;
 	p->sport = fp_get16(t);
 	p->dport = fp_get16(t + 2);
+	p->tcp_seq = fp_get32(t + 4);
 	p->tcp_flags = t[13];
 	return FP_DROP_NONE;
 }

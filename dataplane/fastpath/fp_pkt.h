@@ -76,6 +76,7 @@ struct fp_pkt {
 	uint8_t icmp_type;
 	uint8_t icmp_code;
 	uint8_t _pad[2];
+	uint32_t tcp_seq;
 };
 
 /* The datagram an ICMP error quotes. */

@@ -46,6 +46,8 @@ static int layout_ok(const struct fp_snapshot *s)
 
 	if (s->n_ports == 0 || s->n_ports > FP_MAX_PORTS || s->n_services > FP_MAX_SERVICES)
 		return 0;
+	if (s->sec.rp_filter > FP_RP_OFF || s->sec.flood_pct == 0 || s->sec.flood_pct > 100 || s->sec.src_prefix > 32)
+		return 0;
 	if (s->n_slots < 16 || (s->n_slots & (s->n_slots - 1)) != 0 || s->n_slots < 2 * s->n_services)
 		return 0;
 	if (!in_block(s, s->off_services, (uint64_t)s->n_services * sizeof(struct fp_service), 4) ||
@@ -89,6 +91,10 @@ int fp_snapshot_index(struct fp_snapshot *s)
 	vip_slots = (uint64_t *)((uint8_t *)s + s->off_vip_slots);
 	memset(svc_slots, 0, (size_t)s->n_slots * 4);
 	memset(vip_slots, 0, (size_t)s->n_slots * 8);
+	s->min_mtu = UINT16_MAX;
+	for (i = 0; i < s->n_ports; i++)
+		if (s->ports[i].mtu < s->min_mtu)
+			s->min_mtu = s->ports[i].mtu;
 	mask = s->n_slots - 1;
 	for (i = 0; i < s->n_services; i++) {
 		const struct fp_service *sv = &fp_snap_services(s)[i];
@@ -145,33 +151,3 @@ int fp_vip_owner(const struct fp_snapshot *s, uint32_t ip, uint8_t *port)
 	}
 }
 
-int fp_own_address(const struct fp_snapshot *s, uint32_t ip)
-{
-	uint16_t i;
-
-	for (i = 0; i < s->n_ports; i++)
-		if (s->ports[i].ip == ip)
-			return 1;
-	return 0;
-}
-
-int fp_route(const struct fp_snapshot *s, uint32_t dst, uint8_t *port, uint32_t *hop)
-{
-	uint16_t i;
-
-	for (i = 0; i < s->n_ports; i++) {
-		if ((dst & s->ports[i].mask) == s->ports[i].net) {
-			*port = (uint8_t)i;
-			*hop = dst;
-			return 1;
-		}
-	}
-	for (i = 0; i < s->n_ports; i++) {
-		if (s->ports[i].gateway != 0) {
-			*port = (uint8_t)i;
-			*hop = s->ports[i].gateway;
-			return 1;
-		}
-	}
-	return 0;
-}

@@ -50,11 +50,39 @@ const struct fp_service *fp_service_lookup(const struct fp_snapshot *s,
 int fp_vip_owner(const struct fp_snapshot *s, uint32_t ip, uint8_t *port);
 
 /* 1 when ip is one of the director's port addresses. */
-int fp_own_address(const struct fp_snapshot *s, uint32_t ip);
+static inline int fp_own_address(const struct fp_snapshot *s, uint32_t ip)
+{
+	uint16_t i;
+
+	for (i = 0; i < s->n_ports; i++)
+		if (s->ports[i].ip == ip)
+			return 1;
+	return 0;
+}
 
 /* The port and next hop towards dst: a connected subnet first, then the
- * first port with a gateway. 0 when there is no route. */
-int fp_route(const struct fp_snapshot *s, uint32_t dst, uint8_t *port, uint32_t *hop);
+ * first port with a gateway. 0 when there is no route. Inline: every
+ * packet asks it (reverse path, MTU, next hop). */
+static inline int fp_route(const struct fp_snapshot *s, uint32_t dst, uint8_t *port, uint32_t *hop)
+{
+	uint16_t i;
+
+	for (i = 0; i < s->n_ports; i++) {
+		if ((dst & s->ports[i].mask) == s->ports[i].net) {
+			*port = (uint8_t)i;
+			*hop = dst;
+			return 1;
+		}
+	}
+	for (i = 0; i < s->n_ports; i++) {
+		if (s->ports[i].gateway != 0) {
+			*port = (uint8_t)i;
+			*hop = s->ports[i].gateway;
+			return 1;
+		}
+	}
+	return 0;
+}
 
 /* Picks a dest of svc (an index below svc->n_dests) or -1, advancing the
  * lcore's scheduler state for the service. A state left by another

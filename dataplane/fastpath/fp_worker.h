@@ -27,6 +27,8 @@ enum {
 	FP_EXPIRE_SWEEP_MS = 1000, /* a busy worker examines its whole table once a second */
 	FP_EXPIRE_BUSY = 64,       /* at most, per busy iteration (bounds the poll gap) */
 	FP_EXPIRE_IDLE = 1024,     /* per idle iteration */
+	FP_EVICT_SCAN = 256,       /* conns examined for one to evict when the table is full */
+	FP_SRC_BUCKETS = 4096,     /* per-source-prefix new-connection counters */
 };
 
 /* What every lcore shares: the published configuration and the rings. */
@@ -80,6 +82,8 @@ struct fp_bpkt {
 	uint32_t hop;
 	uint16_t owner;     /* FP_V_REDIRECT: worker index */
 	uint16_t key;       /* index into the burst's key array */
+	uint8_t answered;   /* FP_V_TX: our ICMP reply, built in its mbuf */
+	uint8_t _pad0[7];
 	/* a new connection's scheduling, done ahead (fp_prepare_new) */
 	const struct fp_service *svc;
 	int32_t pick;       /* dest index within svc; -1: not scheduled */
@@ -87,9 +91,29 @@ struct fp_bpkt {
 	uint8_t _pad[3];
 };
 
+/* What a queued tx mbuf is (struct fp_txq's kind): the flush counts it
+ * as such once the PMD took it or refused it. */
+enum fp_out {
+	FP_OUT_FORWARDED = 1,
+	FP_OUT_ANSWERED = 2,
+	FP_OUT_INJECTED = 3,
+};
+
+struct fp_src_bucket {
+	uint32_t epoch; /* the second counted */
+	uint32_t count;
+};
+
 struct fp_queue {
 	uint32_t n;
 	struct rte_mbuf *m[FP_QUEUE_CAP];
+};
+
+/* A port's tx queue, with what each mbuf is (enum fp_out) beside it:
+ * the flush counts outcomes without touching the mbufs again. */
+struct fp_txq {
+	struct fp_queue q;
+	uint8_t kind[FP_QUEUE_CAP];
 };
 
 /* Where flushed packets go: DPDK in production (fp_loop.c), arrays in the
@@ -145,6 +169,12 @@ struct fp_worker {
 	/* expiry: conns owed to the sweep, and when it was last paid */
 	uint32_t expire_debt;
 	uint32_t expire_ms;
+	/* ICMP errors we originate: tokens left, and when they were counted */
+	uint32_t icmp_tokens;
+	uint32_t icmp_ms;
+	/* flood defence: where the search for a half-open conn to evict goes on */
+	uint32_t evict_cursor;
+	uint32_t _pad1;
 
 	/* poll loop */
 	uint64_t last_poll;      /* TSC of the previous poll of port 0; 0 after a sleep */
@@ -154,6 +184,7 @@ struct fp_worker {
 
 	struct fp_conn_table conns;
 	uint64_t sched_state[FP_MAX_SERVICES];
+	struct fp_src_bucket src_buckets[FP_SRC_BUCKETS];
 	struct fp_host hosts[FP_HOST_CACHE];
 
 	struct fp_bpkt bp[FP_MAX_BURST];
@@ -162,7 +193,7 @@ struct fp_worker {
 	uint64_t pos[FP_MAX_BURST];          /* where each candidate was found */
 	struct fp_conn *found[FP_MAX_BURST]; /* candidates, resolved at finish */
 
-	struct fp_queue txq[FP_MAX_PORTS];
+	struct fp_txq txq[FP_MAX_PORTS];
 	struct fp_queue punt_q;
 	struct fp_queue redir_q[FP_MAX_WORKERS];
 	struct fp_queue free_q;

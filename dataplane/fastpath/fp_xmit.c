@@ -102,6 +102,10 @@ static void track(struct fp_worker *w, struct fp_conn *c, enum fp_tcp_table tabl
 		}
 	}
 	c->expire = w->now + w->snap->timeouts_ms[c->state];
+	/* under a flood, half-open entries go soon (IPVS's secure_tcp) */
+	if (c->state == FP_STATE_SYN_RECV && w->cnt->flood_active &&
+	    w->snap->sec.flood_syn_ms < w->snap->timeouts_ms[c->state])
+		c->expire = w->now + w->snap->sec.flood_syn_ms;
 }
 
 /* Removes c as expiry does, keeping the gauges right. */
@@ -147,6 +151,21 @@ static void nat_rewrite(struct fp_pkt *p, uint32_t addr_off, uint32_t port_off, 
 	fp_put16(csum, sum);
 }
 
+/* FP_V_LOOKUP when the datagram, extra bytes of encapsulation added, fits
+ * the MTU of the port towards dst; else what fp_check_mtu made of it. */
+static enum fp_verdict fits(struct fp_worker *w, struct fp_bpkt *bp, uint32_t dst, uint32_t extra, uint32_t from)
+{
+	uint32_t hop;
+	uint8_t port;
+
+	/* most datagrams fit every port: no route to look up */
+	if (FP_LIKELY((uint32_t)fp_ip_len(&bp->p) + extra <= w->snap->min_mtu))
+		return FP_V_LOOKUP;
+	if (!fp_route(w->snap, dst, &port, &hop))
+		return fp_drop(w, FP_DROP_NO_ROUTE);
+	return fp_check_mtu(w, bp, port, extra, from);
+}
+
 /*
  * NAT both ways: TTL, state and counters, then the one address and port
  * that differ between the two sides: the destination becomes the real
@@ -155,9 +174,15 @@ static void nat_rewrite(struct fp_pkt *p, uint32_t addr_off, uint32_t port_off, 
 static enum fp_verdict nat_xmit(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int out)
 {
 	struct fp_pkt *p = &bp->p;
+	enum fp_verdict v;
 
 	if (p->ttl <= 1)
-		return fp_drop(w, FP_DROP_TTL_EXCEEDED);
+		return fp_time_exceeded(w, bp);
+	/* too big for the way on: frag-needed to the client from the VIP it
+	 * sends to, to a server from our address on its side */
+	v = fits(w, bp, out ? c->client_ip : c->rs_ip, 0, out ? w->snap->ports[bp->in_port].ip : c->vip);
+	if (v != FP_V_LOOKUP)
+		return v;
 	track(w, c, out ? FP_TCP_OUTPUT : FP_TCP_INPUT, p->tcp_flags);
 	count(w, c, out, p);
 	if (out)
@@ -178,6 +203,10 @@ static enum fp_verdict nat_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp
  * goes out as it came, as IPVS sends it. */
 static enum fp_verdict dr_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c, int track_it)
 {
+	enum fp_verdict v = fits(w, bp, c->rs_ip, 0, c->vip);
+
+	if (v != FP_V_LOOKUP)
+		return v;
 	if (track_it)
 		track(w, c, FP_TCP_INPUT_ONLY, bp->p.tcp_flags);
 	count(w, c, 0, &bp->p);
@@ -235,16 +264,16 @@ static enum fp_verdict tun_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp
 	uint32_t hop;
 	uint8_t port;
 
+	enum fp_verdict v;
+
 	if (!fp_route(w->snap, c->rs_ip, &port, &hop))
 		return fp_drop(w, FP_DROP_NO_ROUTE);
 	out = &w->snap->ports[port];
-	if ((uint32_t)fp_ip_len(p) + FP_IP_LEN > out->mtu) {
-		if (!p->df)
-			return fp_drop(w, FP_DROP_TOO_BIG_NO_DF);
-		return fp_frag_needed(w, bp, (uint16_t)(out->mtu - FP_IP_LEN));
-	}
+	v = fp_check_mtu(w, bp, port, FP_IP_LEN, c->vip);
+	if (v != FP_V_LOOKUP)
+		return v;
 	if (!fp_dec_ttl(p))
-		return fp_drop(w, FP_DROP_TTL_EXCEEDED);
+		return fp_time_exceeded(w, bp);
 	if (track_it)
 		track(w, c, FP_TCP_INPUT_ONLY, p->tcp_flags);
 	count(w, c, 0, p);
@@ -260,6 +289,27 @@ static const fp_xmit_fn xmit_in[FP_NUM_METHODS] = {
 };
 
 /* ---- new connections ---- */
+
+/*
+ * security.src_limit: new connections per second from one source prefix
+ * (security.src_prefix bits), per lcore. Prefixes share FP_SRC_BUCKETS
+ * counters by a seeded hash: a prefix may be limited with the ones it
+ * collides with, never let through beyond its own limit.
+ */
+static int source_over_limit(struct fp_worker *w, uint32_t src)
+{
+	const struct fp_security *sec = &w->snap->sec;
+	uint32_t mask = sec->src_prefix >= 32 ? ~0u : sec->src_prefix == 0 ? 0 : ~0u << (32 - sec->src_prefix);
+	uint32_t h = (uint32_t)((((uint64_t)(src & mask) ^ w->conns.seed) * FP_HASH_K3) >> 40) & (FP_SRC_BUCKETS - 1);
+	struct fp_src_bucket *b = &w->src_buckets[h];
+	uint32_t epoch = w->now / 1000;
+
+	if (b->epoch != epoch) {
+		b->epoch = epoch;
+		b->count = 0;
+	}
+	return ++b->count > sec->src_limit;
+}
 
 /* Finds the packet's service and picks a real server for it (IPVS's
  * scheduling) into bp->svc and bp->pick; bp->sched_err says why not. */
@@ -278,6 +328,10 @@ static void schedule(struct fp_worker *w, struct fp_bpkt *bp)
 	/* As IPVS: only a SYN opens a TCP connection. */
 	if (p->proto == FP_PROTO_TCP && (p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) != FP_TCP_SYN) {
 		bp->sched_err = FP_DROP_NO_CONN;
+		return;
+	}
+	if (w->snap->sec.src_limit != 0 && source_over_limit(w, p->src)) {
+		bp->sched_err = FP_DROP_NEW_CONN_LIMIT;
 		return;
 	}
 	i = fp_sched_pick(w->snap, svc, &w->sched_state[svc->id]);
@@ -322,22 +376,65 @@ static uint32_t reply_tag(const struct fp_worker *w, const struct fp_conn *c)
 	return fp_conn_tag(&w->conns, &k);
 }
 
-static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp_drop *why)
+/* Half-open and closed connections give way to new ones when the table
+ * is full; established ones never do (IPVS's drop_entry). */
+static int evictable(const struct fp_conn *c)
+{
+	if (c->proto != FP_PROTO_TCP)
+		return 0;
+	switch (c->state) {
+	case FP_STATE_NONE:
+	case FP_STATE_SYN_RECV:
+	case FP_STATE_SYN_SENT:
+	case FP_STATE_SYNACK:
+	case FP_STATE_TIME_WAIT:
+	case FP_STATE_CLOSE:
+		return 1;
+	}
+	return 0;
+}
+
+/* Evicts one half-open or closed conn found within FP_EVICT_SCAN entries
+ * from a rolling cursor; 0 when there is none (only established ones). */
+static int evict_one(struct fp_worker *w)
+{
+	struct fp_conn_table *t = &w->conns;
+	uint32_t n;
+
+	for (n = 0; n < FP_EVICT_SCAN && t->hw > 0; n++) {
+		struct fp_conn *c;
+
+		if (w->evict_cursor >= t->hw)
+			w->evict_cursor = 0;
+		c = &t->conns[w->evict_cursor++];
+		if ((c->flags & FP_CONN_F_USED) && evictable(c)) {
+			forget(w, c);
+			w->cnt->evicted++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Table use at or above security.flood_pct: half-open entries get the
+ * short flood_syn_ms timeout (IPVS's secure_tcp). */
+static int flooded(struct fp_worker *w)
+{
+	const struct fp_conn_table *t = &w->conns;
+	int on = (uint64_t)t->count * 100 >= (uint64_t)t->capacity * w->snap->sec.flood_pct;
+
+	w->cnt->flood_active = (uint64_t)on;
+	return on;
+}
+
+static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, const struct fp_dest *d,
+	enum fp_drop *why)
 {
 	const struct fp_pkt *p = &bp->p;
 	const struct fp_snapshot *s = w->snap;
-	const struct fp_service *svc;
-	const struct fp_dest *d;
-	struct fp_conn c, *cp;
+	const struct fp_service *svc = bp->svc;
+	struct fp_conn c, *cp, *dup;
 
-	if (bp->pick < 0 && bp->sched_err == FP_DROP_NONE)
-		schedule(w, bp);
-	if (bp->pick < 0) {
-		*why = (enum fp_drop)bp->sched_err;
-		return NULL;
-	}
-	svc = bp->svc;
-	d = &fp_snap_dests(s)[svc->first_dest + (uint32_t)bp->pick];
 	memset(&c, 0, sizeof(c));
 	c.client_ip = p->src;
 	c.vip = p->dst;
@@ -350,8 +447,12 @@ static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp
 	c.xmit = d->method;
 	c.svc_id = svc->id;
 	c.rs_id = d->id;
+	c.cseq_hi = (uint16_t)(p->tcp_seq >> 16);
 	c.expire = w->now + s->timeouts_ms[c.state];
-	cp = fp_conn_insert(&w->conns, &c, NULL);
+	flooded(w);
+	cp = fp_conn_insert(&w->conns, &c, &dup);
+	if (cp == NULL && dup == NULL && evict_one(w))
+		cp = fp_conn_insert(&w->conns, &c, &dup);
 	if (cp == NULL) {
 		*why = FP_DROP_CONN_TABLE_FULL;
 		return NULL;
@@ -363,6 +464,31 @@ static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, enum fp
 	w->cnt->rs[d->id].conns++;
 	gauge(w, cp, cp->state, 1);
 	return cp;
+}
+
+/*
+ * A new connection for the packet: scheduled (ahead, or now), refused
+ * before anything is created when the datagram would not fit the way to
+ * its server (frag-needed from the VIP with DF), then made. Returns the
+ * verdict for the packet when there is no connection.
+ */
+static enum fp_verdict open_conn(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn **cp)
+{
+	const struct fp_dest *d;
+	enum fp_drop why = FP_DROP_NONE;
+	enum fp_verdict v;
+
+	*cp = NULL;
+	if (bp->pick < 0 && bp->sched_err == FP_DROP_NONE)
+		schedule(w, bp);
+	if (bp->pick < 0)
+		return fp_drop(w, (enum fp_drop)bp->sched_err);
+	d = &fp_snap_dests(w->snap)[bp->svc->first_dest + (uint32_t)bp->pick];
+	v = fp_check_mtu(w, bp, d->out_port, d->method == FP_METHOD_TUN ? FP_IP_LEN : 0, bp->p.dst);
+	if (v != FP_V_LOOKUP)
+		return v;
+	*cp = new_conn(w, bp, d, &why);
+	return *cp == NULL ? fp_drop(w, why) : FP_V_LOOKUP;
 }
 
 /*
@@ -378,9 +504,27 @@ static int reusable(const struct fp_conn *c, const struct fp_pkt *p)
 		(c->state == FP_STATE_TIME_WAIT || c->state == FP_STATE_CLOSE);
 }
 
+/*
+ * RFC 5961's idea, within the 32-byte conn: a client's RST must carry a
+ * sequence number near the one its last segment carried (the top 16 bits
+ * within one of those seen: about 64-128 KiB either way), or a blind
+ * attacker guessing one in 2^32 could make us forget a live connection.
+ * The server side's RSTs come from the server segment, which the reverse
+ * path check protects.
+ */
+static int rst_in_window(const struct fp_worker *w, const struct fp_bpkt *bp, const struct fp_conn *c)
+{
+	uint16_t d;
+
+	if (!(bp->p.tcp_flags & FP_TCP_RST) || c->proto != FP_PROTO_TCP || !w->snap->sec.rst_check)
+		return 1;
+	d = (uint16_t)((uint16_t)(bp->p.tcp_seq >> 16) - c->cseq_hi);
+	return d <= 1 || d == 0xffff;
+}
+
 static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
 {
-	enum fp_drop why = FP_DROP_NONE;
+	enum fp_verdict v;
 
 	if (c != NULL && reusable(c, &bp->p)) {
 		forget(w, c);
@@ -390,10 +534,14 @@ static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct
 		bp->sched_err = FP_DROP_NONE;
 	}
 	if (c == NULL) {
-		c = new_conn(w, bp, &why);
+		v = open_conn(w, bp, &c);
 		if (c == NULL)
-			return fp_drop(w, why);
+			return v;
+	} else if (!rst_in_window(w, bp, c)) {
+		return fp_drop(w, FP_DROP_RST_OUT_OF_WINDOW);
 	}
+	if (c->proto == FP_PROTO_TCP && !(bp->p.tcp_flags & FP_TCP_RST))
+		c->cseq_hi = (uint16_t)(bp->p.tcp_seq >> 16);
 	return xmit_in[c->xmit](w, bp, c, 1);
 }
 
@@ -490,8 +638,13 @@ void fp_housekeep(struct fp_worker *w, int idle)
 	budget = w->expire_debt < FP_EXPIRE_BUSY ? w->expire_debt : FP_EXPIRE_BUSY;
 	if (idle && budget < FP_EXPIRE_IDLE)
 		budget = FP_EXPIRE_IDLE;
-	if (budget == 0)
-		return;
-	w->expire_debt = budget < w->expire_debt ? w->expire_debt - budget : 0;
-	fp_conn_expire(&w->conns, w->now, budget, on_expire, w);
+	if (budget != 0) {
+		w->expire_debt = budget < w->expire_debt ? w->expire_debt - budget : 0;
+		fp_conn_expire(&w->conns, w->now, budget, on_expire, w);
+	}
+	/* Expiry drains the table too: flood defence (the gauge, and the
+	 * short SYN_RECV timeout it selects) ends with the flood, not at the
+	 * next new connection. */
+	if (w->cnt->flood_active)
+		flooded(w);
 }

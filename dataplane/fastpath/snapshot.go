@@ -51,12 +51,36 @@ type Service struct {
 	WRRMax    uint32
 }
 
+// RPFilter is the reverse-path check on ingress (enum fp_rp_filter).
+type RPFilter uint8
+
+const (
+	RPStrict RPFilter = C.FP_RP_STRICT // the source routes back out of the receiving port
+	RPLoose  RPFilter = C.FP_RP_LOOSE  // ... out of some port
+	RPOff    RPFilter = C.FP_RP_OFF
+)
+
+// Security is the snapshot's ingress rules and flood defence (struct
+// fp_security); its defaults are the configuration's.
+type Security struct {
+	RPFilter      RPFilter
+	MACFilter     bool   // only frames to our unicast MAC (broadcast: ARP)
+	RSTCheck      bool   // client RSTs must be near the sequence seen
+	ICMPRate      uint32 // ICMP errors we originate, per second per lcore
+	ICMPBurst     uint32
+	FloodPct      uint32 // table use (%) above which half-open entries give way
+	FloodSynMs    uint32 // SYN_RECV timeout then
+	SrcLimit      uint32 // new connections per second per source prefix per lcore; 0: off
+	SrcPrefixBits uint8
+}
+
 // SnapshotSpec is everything a snapshot holds.
 type SnapshotSpec struct {
 	Gen      uint64
 	Ports    []Port
 	Services []Service
 	Timeouts Timeouts
+	Security Security
 }
 
 // Snapshot is a compiled configuration in C memory, as the lcores read it.
@@ -78,6 +102,13 @@ func (s *Snapshot) Free() {
 }
 
 func align(n, a uintptr) uintptr { return (n + a - 1) &^ (a - 1) }
+
+func cbool(b bool) C.uint8_t {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // snapshotLayout is where each array goes in the block.
 type snapshotLayout struct {
@@ -149,6 +180,11 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 	for i, t := range spec.Timeouts {
 		h.timeouts_ms[i] = C.uint32_t(t)
 	}
+	sec := &spec.Security
+	h.sec.rp_filter, h.sec.mac_filter, h.sec.rst_check = C.uint8_t(sec.RPFilter), cbool(sec.MACFilter), cbool(sec.RSTCheck)
+	h.sec.icmp_rate, h.sec.icmp_burst = C.uint32_t(sec.ICMPRate), C.uint32_t(sec.ICMPBurst)
+	h.sec.flood_pct, h.sec.flood_syn_ms = C.uint32_t(sec.FloodPct), C.uint32_t(sec.FloodSynMs)
+	h.sec.src_limit, h.sec.src_prefix = C.uint32_t(sec.SrcLimit), C.uint8_t(sec.SrcPrefixBits)
 	h.off_services = C.uint32_t(l.services)
 	h.off_dests = C.uint32_t(l.dests)
 	h.off_sched = C.uint32_t(l.sched)

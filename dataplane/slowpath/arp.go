@@ -7,10 +7,11 @@ import (
 )
 
 // HandleARP processes one punted ARP frame received on inPort: it learns
-// from the sender, then answers a request for the port's address or for a
-// VIP that port owns (the reply is built in place and sent back on inPort);
-// anything else is consumed. Frames that are not untagged Ethernet/IPv4 ARP
-// requests or replies are freed and counted arp_invalid.
+// from the sender within the rules of accept.go, then answers a request for
+// the port's address or for a VIP that port owns (the reply is built in
+// place and sent back on inPort); anything else is consumed. Frames that are
+// not untagged Ethernet/IPv4 ARP requests or replies are freed and counted
+// arp_invalid.
 func (s *SlowPath) HandleARP(p Packet, inPort int, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -27,11 +28,11 @@ func (s *SlowPath) HandleARP(p Packet, inPort int, now time.Time) {
 		s.stats.RepliesReceived++
 	}
 	forUs := s.answersFor(a.TPA, inPort)
-	// As Linux: a reply, or a request that needs our answer (the sender
-	// will talk to us next), may create an entry; gratuitous ARP and
-	// requests for others only refresh what we already track, so that
-	// chatter on the segment cannot fill the table.
-	s.learnFrom(a, inPort, a.Op == packet.ARPReply || forUs, now)
+	kind := classify(a, forUs)
+	if kind == arpForOthers {
+		s.stats.NotForUs++
+	}
+	s.learnFrom(a, kind, inPort, now)
 	// A broadcast/multicast/zero sender MAC would turn our reply into a
 	// broadcast (or nothing): such requests are not answered.
 	if a.Op == packet.ARPRequest && forUs && usableMAC(a.SHA) {
@@ -72,49 +73,25 @@ func (s *SlowPath) answersFor(ip uint32, inPort int) bool {
 	return ok && owner == inPort
 }
 
-// learnFrom applies the sender binding of a, within the hygiene rules.
-func (s *SlowPath) learnFrom(a *packet.ARP, inPort int, mayCreate bool, now time.Time) {
-	n := s.table.byIP[a.SPA]
-	if n != nil && n.static {
-		return // configuration beats ARP
-	}
-	r := s.addressRefusal(a.SPA, inPort)
-	if r == accepted && !usableMAC(a.SHA) {
-		r = refusedBadMAC
-	}
-	if r == accepted && n != nil && n.port != inPort {
-		r = refusedNotInSubnet // overlapping subnets: the entry belongs to its own port
-	}
-	if r != accepted {
-		s.count(r)
-		return
-	}
-	if n == nil {
-		if !mayCreate {
-			return
-		}
-		if n = s.addLearned(a.SPA, inPort, now); n == nil {
-			return
-		}
-	}
-	s.confirm(n, a.SHA, now)
-}
-
 // sendRequest asks for n's MAC: by broadcast, or unicast to the MAC we
 // have. A failed send still counts as a probe, so that a broken wire cannot
-// keep an entry alive forever.
+// keep an entry alive forever; only a request that went out makes a reply
+// acceptable (n.asked, see answers).
 func (s *SlowPath) sendRequest(n *neighbour, unicast bool, now time.Time) {
 	n.requested = now
 	n.probes++
 	port := &s.view.Ports[n.port]
 	var size int
+	asked := request{at: now}
 	if unicast {
 		size = packet.BuildUnicastARPRequest(s.frame[:], n.mac, port.MAC, port.IP, n.ip)
+		asked.to = n.mac
 	} else {
 		size = packet.BuildARPRequest(s.frame[:], port.MAC, port.IP, n.ip)
 	}
 	if s.wire.Send(n.port, s.frame[:size]) {
 		s.stats.RequestsSent++
+		n.asked = asked
 	} else {
 		s.stats.SendFailed++
 	}

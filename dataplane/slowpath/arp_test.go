@@ -2,6 +2,7 @@ package slowpath
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/govs-project/govs/dataplane/packet"
@@ -115,7 +116,20 @@ func TestHandleARPBeforeApply(t *testing.T) {
 	}
 }
 
+// TestLearningHygiene: whatever the frame, a binding must pass the address
+// and MAC rules of hygiene.go. Each case is offered by the frames that would
+// otherwise create an entry for it: a request aimed at us, and a reply with
+// ARPAccept (a sender address equal to ours makes it a gratuitous ARP,
+// refused just the same).
 func TestLearningHygiene(t *testing.T) {
+	frames := []struct {
+		name      string
+		arpAccept bool
+		send      func(f *fixture, s sender)
+	}{
+		{"request for us", false, func(f *fixture, s sender) { f.learn(s.port, s.mac, s.ip) }},
+		{"reply with arp_accept", true, func(f *fixture, s sender) { f.reply(s.port, s.mac, s.ip) }},
+	}
 	cases := []struct {
 		name    string
 		from    sender
@@ -136,92 +150,168 @@ func TestLearningHygiene(t *testing.T) {
 		{"zero MAC", sender{portWAN, [6]byte{}, ipHost}, Refused{BadMAC: 1}},
 		{"/31 peer (no network/broadcast)", sender{portP2P, macHost, ipP2PPeer}, Refused{}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t, Config{})
-			f.reply(c.from.port, c.from.mac, c.from.ip)
-			st := f.sp.Stats()
-			_, inTable := f.entry(c.from.ip)
-			_, inMirror := f.mirror.entries[c.from.ip]
-			if st.Refused != c.refused {
-				t.Fatalf("refused %+v, want %+v", st.Refused, c.refused)
-			}
-			learn := c.refused == Refused{}
-			if inTable != learn || inMirror != learn || (st.Learned == 1) != learn {
-				t.Fatalf("learn=%v: table %v mirror %v learned %d", learn, inTable, inMirror, st.Learned)
-			}
-		})
+	for _, fr := range frames {
+		for _, c := range cases {
+			t.Run(fr.name+"/"+c.name, func(t *testing.T) {
+				f := newFixture(t, Config{})
+				f.setARPAccept(fr.arpAccept)
+				fr.send(f, c.from)
+				st := f.sp.Stats()
+				_, inTable := f.entry(c.from.ip)
+				_, inMirror := f.mirror.entries[c.from.ip]
+				if st.Refused != c.refused {
+					t.Fatalf("refused %+v, want %+v", st.Refused, c.refused)
+				}
+				learn := c.refused == Refused{}
+				if inTable != learn || inMirror != learn || (st.Learned == 1) != learn {
+					t.Fatalf("learn=%v: table %v mirror %v learned %d", learn, inTable, inMirror, st.Learned)
+				}
+			})
+		}
 	}
 }
 
 // TestHandleARPRefusesOtherPort: an entry belongs to the port it was made
-// on, even when subnets overlap.
+// on, even when subnets overlap: frames that would otherwise change its MAC
+// (a request aimed at the other port, a reply there with ARPAccept) are
+// refused by port.
 func TestHandleARPRefusesOtherPort(t *testing.T) {
-	f := newFixture(t, Config{})
-	f.reconfigure(func(v *View) {
-		v.Ports = append(v.Ports, Port{Name: "wan2", MAC: macP2P, IP: ip4(10, 0, 0, 2), Net: ip4(10, 0, 0, 0), Mask: 0xffffff00})
-	})
-	f.reply(portWAN, macHost, ipHost)
-	f.arp(3, packet.ARPReply, macOther, ipHost, macP2P, ip4(10, 0, 0, 2))
-	if e := f.mustEntry(ipHost); e.MAC != macHost || e.Port != portWAN || f.sp.Stats().Refused.NotInSubnet != 1 {
-		t.Fatalf("entry %+v refused %+v", e, f.sp.Stats().Refused)
+	const portWAN2 = 3
+	ipWAN2 := ip4(10, 0, 0, 2)
+	frames := []struct {
+		name      string
+		arpAccept bool
+		op        uint16
+		tha       [6]byte
+	}{
+		{"request for the other port", false, packet.ARPRequest, [6]byte{}},
+		{"reply with arp_accept", true, packet.ARPReply, macP2P},
 	}
-}
-
-func TestCreateOrRefresh(t *testing.T) {
-	type arpIn struct {
-		op       uint16
-		tha      [6]byte
-		tpa      uint32
-		creates  bool
-		describe string
-	}
-	kinds := []arpIn{
-		{packet.ARPReply, macWAN, ipWAN, true, "reply to us"},
-		{packet.ARPReply, macOther, ipHost2, true, "reply to another host"},
-		{packet.ARPRequest, [6]byte{}, ipWAN, true, "request for our address"},
-		{packet.ARPRequest, [6]byte{}, ipVIP, true, "request for a VIP"},
-		{packet.ARPRequest, packet.BroadcastMAC, ipHost, false, "gratuitous"},
-		{packet.ARPRequest, [6]byte{}, ipHost2, false, "request for another host"},
-		{packet.ARPRequest, [6]byte{}, ipLANVIP, false, "request for another port's VIP"},
-	}
-	for _, k := range kinds {
-		t.Run("new/"+k.describe, func(t *testing.T) {
+	for _, fr := range frames {
+		t.Run(fr.name, func(t *testing.T) {
 			f := newFixture(t, Config{})
-			f.arp(portWAN, k.op, macHost, ipHost, k.tha, k.tpa)
-			_, ok := f.entry(ipHost)
-			if ok != k.creates || (f.sp.Stats().Learned == 1) != k.creates {
-				t.Fatalf("created=%v, want %v", ok, k.creates)
-			}
-		})
-		t.Run("known/"+k.describe, func(t *testing.T) {
-			f := newFixture(t, Config{})
-			f.reply(portWAN, macHost, ipHost)
-			f.tick(DefaultReachableTime + 1)
-			if e := f.mustEntry(ipHost); e.State != StateStale {
-				t.Fatalf("state %v before the refresh", e.State)
-			}
-			f.arp(portWAN, k.op, macOther, ipHost, k.tha, k.tpa) // the host moved
+			f.reconfigure(func(v *View) {
+				v.Ports = append(v.Ports, Port{Name: "wan2", MAC: macP2P, IP: ipWAN2, Net: ip4(10, 0, 0, 0), Mask: 0xffffff00})
+				v.ARPAccept = fr.arpAccept
+			})
+			f.learn(portWAN, macHost, ipHost)
+			f.arp(portWAN2, fr.op, macOther, ipHost, fr.tha, ipWAN2)
 			e := f.mustEntry(ipHost)
 			st := f.sp.Stats()
-			if e.MAC != macOther || e.State != StateReachable || e.Age != 0 || st.Updated != 1 || st.Learned != 1 {
-				t.Fatalf("entry %+v updated=%d learned=%d", e, st.Updated, st.Learned)
+			if e.MAC != macHost || e.Port != portWAN || st.Refused != (Refused{NotInSubnet: 1}) || st.Updated != 0 {
+				t.Fatalf("entry %+v refused %+v updated %d", e, st.Refused, st.Updated)
 			}
-			if m := f.mirror.entries[ipHost]; m.mac != macOther || m.port != portWAN {
+			if m := f.mirror.entries[ipHost]; m.mac != macHost || m.port != portWAN {
 				t.Fatalf("mirror %+v", m)
 			}
 		})
 	}
 }
 
+// TestCreateOrRefresh: what each kind of ARP from ipHost does to an address
+// we have no entry for, and to a stale learned entry when it offers another
+// MAC (the host moved), with ARPAccept off and on (accept.go). None of these
+// replies answers a request of ours (TestReplyAnswersOurRequest does).
+func TestCreateOrRefresh(t *testing.T) {
+	type onOff struct{ off, on bool } // by ARPAccept
+	kinds := []struct {
+		op       uint16
+		tha      [6]byte
+		tpa      uint32
+		creates  onOff
+		updates  onOff
+		notForUs bool // counted not_for_us; with no entry, not a refusal either
+		describe string
+	}{
+		{packet.ARPReply, macWAN, ipWAN, onOff{false, true}, onOff{false, true}, false, "unsolicited reply to us"},
+		{packet.ARPReply, macOther, ipHost2, onOff{false, true}, onOff{false, true}, false, "reply to another host"},
+		{packet.ARPRequest, [6]byte{}, ipWAN, onOff{true, true}, onOff{true, true}, false, "request for our address"},
+		{packet.ARPRequest, [6]byte{}, ipVIP, onOff{true, true}, onOff{true, true}, false, "request for a VIP"},
+		{packet.ARPRequest, packet.BroadcastMAC, ipHost, onOff{false, false}, onOff{false, true}, false, "gratuitous request"},
+		{packet.ARPReply, packet.BroadcastMAC, ipHost, onOff{false, false}, onOff{false, true}, false, "gratuitous reply"},
+		{packet.ARPRequest, [6]byte{}, ipHost2, onOff{false, false}, onOff{false, false}, true, "request for another host"},
+		{packet.ARPRequest, [6]byte{}, ipLANVIP, onOff{false, false}, onOff{false, false}, true, "request for another port's VIP"},
+	}
+	for _, k := range kinds {
+		for _, accept := range []bool{false, true} {
+			creates, updates := k.creates.off, k.updates.off
+			if accept {
+				creates, updates = k.creates.on, k.updates.on
+			}
+			name := fmt.Sprintf("%s/arp_accept=%v", k.describe, accept)
+			t.Run("new/"+name, func(t *testing.T) {
+				f := newFixture(t, Config{})
+				f.setARPAccept(accept)
+				f.arp(portWAN, k.op, macHost, ipHost, k.tha, k.tpa)
+				e, ok := f.entry(ipHost)
+				st := f.sp.Stats()
+				if ok != creates || (st.Learned == 1) != creates || (ok && (e.MAC != macHost || e.State != StateReachable)) {
+					t.Fatalf("created=%v (%+v) learned=%d, want %v", ok, e, st.Learned, creates)
+				}
+				if _, inMirror := f.mirror.entries[ipHost]; inMirror != creates {
+					t.Fatalf("in mirror %v, want %v", inMirror, creates)
+				}
+				refused := !creates && !k.notForUs
+				if (st.Refused == Refused{Unsolicited: 1}) != refused || (!refused && st.Refused != Refused{}) {
+					t.Fatalf("refused %+v, want unsolicited %v", st.Refused, refused)
+				}
+				if (st.NotForUs == 1) != k.notForUs {
+					t.Fatalf("not_for_us %d, want %v", st.NotForUs, k.notForUs)
+				}
+			})
+			t.Run("known/"+name, func(t *testing.T) {
+				f := newFixture(t, Config{})
+				f.setARPAccept(accept)
+				f.learn(portWAN, macHost, ipHost)
+				f.tick(DefaultReachableTime + 1)
+				if e := f.mustEntry(ipHost); e.State != StateStale {
+					t.Fatalf("state %v before the refresh", e.State)
+				}
+				f.arp(portWAN, k.op, macOther, ipHost, k.tha, k.tpa) // the host moved
+				e := f.mustEntry(ipHost)
+				st := f.sp.Stats()
+				if (st.NotForUs == 1) != k.notForUs || st.Learned != 1 {
+					t.Fatalf("not_for_us %d learned %d", st.NotForUs, st.Learned)
+				}
+				m := f.mirror.entries[ipHost]
+				if !updates {
+					if e.MAC != macHost || e.State != StateStale || st.Updated != 0 || st.Refused != (Refused{Unsolicited: 1}) {
+						t.Fatalf("refused binding applied: entry %+v updated=%d refused %+v", e, st.Updated, st.Refused)
+					}
+					if m.mac != macHost || m.port != portWAN {
+						t.Fatalf("mirror %+v", m)
+					}
+					return
+				}
+				if e.MAC != macOther || e.State != StateReachable || e.Age != 0 || st.Updated != 1 || st.Refused != (Refused{}) {
+					t.Fatalf("entry %+v updated=%d refused %+v", e, st.Updated, st.Refused)
+				}
+				if m.mac != macOther || m.port != portWAN {
+					t.Fatalf("mirror %+v", m)
+				}
+			})
+		}
+	}
+}
+
+// TestRefreshKeepsMACWithoutUpdate: a request for someone else from a known
+// host at its known MAC confirms the entry without rewriting the mirror.
 func TestRefreshKeepsMACWithoutUpdate(t *testing.T) {
 	f := newFixture(t, Config{})
-	f.reply(portWAN, macHost, ipHost)
+	f.learn(portWAN, macHost, ipHost)
 	sets := f.mirror.sets
 	f.tick(DefaultReachableTime + 1)
+	if e := f.mustEntry(ipHost); e.State != StateStale {
+		t.Fatalf("state %v before the refresh", e.State)
+	}
 	f.arp(portWAN, packet.ARPRequest, macHost, ipHost, [6]byte{}, ipHost2)
-	if e := f.mustEntry(ipHost); e.State != StateReachable || f.sp.Stats().Updated != 0 || f.mirror.sets != sets {
-		t.Fatalf("entry %+v updated=%d mirror sets %d->%d", e, f.sp.Stats().Updated, sets, f.mirror.sets)
+	e := f.mustEntry(ipHost)
+	st := f.sp.Stats()
+	if e.State != StateReachable || e.Age != 0 || st.Updated != 0 || f.mirror.sets != sets {
+		t.Fatalf("entry %+v updated=%d mirror sets %d->%d", e, st.Updated, sets, f.mirror.sets)
+	}
+	if st.NotForUs != 1 || st.Refused != (Refused{}) {
+		t.Fatalf("not_for_us %d refused %+v", st.NotForUs, st.Refused)
 	}
 }
 

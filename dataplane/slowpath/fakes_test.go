@@ -211,6 +211,18 @@ func (f *fixture) reply(inPort int, sha [6]byte, spa uint32) *fakePacket {
 	return f.arp(inPort, packet.ARPReply, sha, spa, testView(0).Ports[inPort].MAC, testView(0).Ports[inPort].IP)
 }
 
+// learn has host ip at mac ask for the port's address, as a client about to
+// talk to us does: by default the one ARP that creates a learned entry.
+func (f *fixture) learn(inPort int, mac [6]byte, ip uint32) *fakePacket {
+	return f.arp(inPort, packet.ARPRequest, mac, ip, [6]byte{}, testView(0).Ports[inPort].IP)
+}
+
+// setARPAccept reconfigures the test view (same generation) with ARPAccept.
+func (f *fixture) setARPAccept(on bool) {
+	f.t.Helper()
+	f.reconfigure(func(v *View) { v.ARPAccept = on })
+}
+
 func (f *fixture) unresolved(outPort int, hop uint32, marker byte) *fakePacket {
 	p := &fakePacket{frame: ipv4Frame(marker), log: &f.sendOrder}
 	f.sp.HandleUnresolved(p, outPort, hop, f.now)

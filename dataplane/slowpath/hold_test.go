@@ -32,8 +32,13 @@ func TestUnresolvedKnownSentAtOnce(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, Config{})
-			f.reply(portWAN, macHost, ipHost)
-			f.reply(portWAN, macGW, ipGW)
+			f.learn(portWAN, macHost, ipHost) // a client asks for us
+			f.reply(portWAN, macGW, ipGW)     // the gateway answers the fixture's request
+			for _, ip := range []uint32{ipHost, ipGW} {
+				if e := f.mustEntry(ip); e.State != StateReachable {
+					t.Fatalf("entry %+v not bound", e)
+				}
+			}
 			f.tick(time.Minute) // all stale, none collected yet
 			f.wire.take()
 			p := f.unresolved(c.port, c.hop, 9)

@@ -1,5 +1,7 @@
 package slowpath
 
+import "github.com/govs-project/govs/dataplane/packet"
+
 // refusal is why a binding is not learned (or a next hop not resolved).
 type refusal uint8
 
@@ -9,7 +11,23 @@ const (
 	refusedOwnAddress
 	refusedBadMAC
 	refusedBadAddress
+	refusedUnsolicited // a binding nobody asked for (accept.go)
 )
+
+// senderRefusal checks the binding an ARP frame received on port offers for
+// its sender, whatever the frame is: the address rules below, a unicast MAC,
+// and the port of the entry n (nil: none) it would concern.
+func (s *SlowPath) senderRefusal(a *packet.ARP, n *neighbour, port int) refusal {
+	switch r := s.addressRefusal(a.SPA, port); {
+	case r != accepted:
+		return r
+	case !usableMAC(a.SHA):
+		return refusedBadMAC
+	case n != nil && n.port != port:
+		return refusedNotInSubnet // overlapping subnets: the entry belongs to its own port
+	}
+	return accepted
+}
 
 // addressRefusal checks ip as a neighbour on port: never 0.0.0.0 or the
 // limited broadcast, never one of our addresses or VIPs (someone claiming
@@ -50,5 +68,7 @@ func (s *SlowPath) count(r refusal) {
 		s.stats.Refused.BadMAC++
 	case refusedBadAddress:
 		s.stats.Refused.BadAddress++
+	case refusedUnsolicited:
+		s.stats.Refused.Unsolicited++
 	}
 }

@@ -21,9 +21,22 @@ type neighbour struct {
 	confirmed time.Time // last ARP that confirmed the binding (install time for static)
 	requested time.Time // last request sent; zero = never
 	probes    int       // requests sent since the last confirmation
+	asked     request   // the request a reply may still answer (accept.go)
+
+	// revalidate: a request aimed at us claimed this wanted entry's
+	// address with another MAC; it is probed as if stale until a reply
+	// settles it.
+	revalidate bool
 
 	held []heldPacket  // packets waiting for mac, in arrival order
 	lru  *list.Element // position in table.lru while evictable
+}
+
+// request is the last request that went out for an entry and has not been
+// answered yet.
+type request struct {
+	at time.Time // when it was sent; zero = none outstanding
+	to [6]byte   // the MAC a unicast probe went to; zero = broadcast
 }
 
 // evictable entries may make room for others: learned and resolved.

@@ -90,7 +90,7 @@ func TestWantedNeverGivenUp(t *testing.T) {
 
 func TestLearnedAging(t *testing.T) {
 	f := newFixture(t, Config{})
-	f.reply(portWAN, macHost, ipHost)
+	f.learn(portWAN, macHost, ipHost)
 	steps := []struct {
 		at      time.Duration // since learned
 		state   State
@@ -120,7 +120,7 @@ func TestLearnedAging(t *testing.T) {
 
 func TestLearnedConfirmationPostponesGC(t *testing.T) {
 	f := newFixture(t, Config{})
-	f.reply(portWAN, macHost, ipHost)
+	f.learn(portWAN, macHost, ipHost)
 	f.tick(4 * time.Minute)
 	f.arp(portWAN, packet.ARPRequest, macHost, ipHost, [6]byte{}, ipVIP) // the client asks for the VIP again
 	f.tick(4 * time.Minute)
@@ -152,8 +152,8 @@ func TestIncompleteLearnedGivenUp(t *testing.T) {
 func TestTableBound(t *testing.T) {
 	// 3 configured entries (2 wanted, 1 static) + room for 1 learned.
 	f := newFixture(t, Config{MaxEntries: 4})
-	f.reply(portWAN, macHost, ipHost)
-	f.reply(portWAN, macOther, ipHost2)
+	f.learn(portWAN, macHost, ipHost)
+	f.learn(portWAN, macOther, ipHost2)
 	if _, ok := f.entry(ipHost2); ok || f.sp.Stats().Refused.TableFull != 1 {
 		t.Fatal("full table took a new entry while the old one is reachable")
 	}
@@ -161,7 +161,7 @@ func TestTableBound(t *testing.T) {
 		t.Fatal("unresolved hop got an entry in a full table")
 	}
 	f.tick(DefaultReachableTime) // ipHost goes stale; the configured ones are never evicted
-	f.reply(portWAN, macOther, ipHost2)
+	f.learn(portWAN, macOther, ipHost2)
 	_, old := f.entry(ipHost)
 	_, fresh := f.entry(ipHost2)
 	st := f.sp.Stats()
@@ -200,18 +200,28 @@ func TestEvictsLongestUnconfirmed(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, Config{MaxEntries: 6})
-			f.reply(c.first.port, c.first.mac, c.first.ip)
+			if c.unwant {
+				f.reply(c.first.port, c.first.mac, c.first.ip) // the server answers the fixture's request
+			} else {
+				f.learn(c.first.port, c.first.mac, c.first.ip) // a client asks for us
+			}
+			if e := f.mustEntry(c.first.ip); e.MAC != c.first.mac || e.State != StateReachable {
+				t.Fatalf("first entry %+v", e)
+			}
 			f.advance(10 * second)
-			f.reply(portWAN, macHost, ipHost)
+			f.learn(portWAN, macHost, ipHost)
 			f.advance(10 * second)
 			if c.unwant {
 				f.reconfigure(func(v *View) { delete(v.Wanted, ipRS) })
 			}
-			for i := byte(20); len(f.sp.Entries()) < 6; i++ {
-				f.reply(portWAN, macGW, ip4(10, 0, 0, i))
+			for i := byte(20); len(f.sp.Entries()) < 6 && i < 30; i++ {
+				f.learn(portWAN, macGW, ip4(10, 0, 0, i))
+			}
+			if n := len(f.sp.Entries()); n != 6 {
+				t.Fatalf("table not filled: %d entries", n)
 			}
 			f.advance(DefaultReachableTime) // all stale
-			f.reply(portWAN, macGW, ip4(10, 0, 0, 9))
+			f.learn(portWAN, macGW, ip4(10, 0, 0, 9))
 			if _, ok := f.entry(c.first.ip); ok {
 				t.Fatal("the longest unconfirmed entry survived")
 			}
@@ -224,7 +234,7 @@ func TestEvictsLongestUnconfirmed(t *testing.T) {
 func TestMirrorFull(t *testing.T) {
 	f := newFixture(t, Config{})
 	f.mirror.capacity = len(f.mirror.entries) // the static entry is in; nothing else fits
-	f.reply(portWAN, macHost, ipHost)
+	f.learn(portWAN, macHost, ipHost)
 	if _, ok := f.mirror.entries[ipHost]; ok || f.sp.Stats().MirrorFull != 1 {
 		t.Fatal("mirror took an entry beyond its capacity")
 	}
@@ -244,7 +254,7 @@ func TestMirrorFull(t *testing.T) {
 	}
 	// A change the mirror refuses removes the old binding instead of keeping a wrong one.
 	f.mirror.failAll = true
-	f.reply(portWAN, macOther, ipHost)
+	f.learn(portWAN, macOther, ipHost) // the client moved
 	if _, ok := f.mirror.entries[ipHost]; ok || f.sp.Stats().MirrorFull != 2 || f.mirror.badDelete != 0 {
 		t.Fatalf("mirror %+v full %d", f.mirror.entries[ipHost], f.sp.Stats().MirrorFull)
 	}
@@ -257,8 +267,11 @@ func TestMirrorFull(t *testing.T) {
 
 func TestApplyReconfigures(t *testing.T) {
 	f := newFixture(t, Config{})
-	f.reply(portWAN, macHost, ipHost)
-	f.reply(portLAN, macRS, ipRS)
+	f.learn(portWAN, macHost, ipHost)
+	f.reply(portLAN, macRS, ipRS) // answers the fixture's request
+	if e := f.mustEntry(ipRS); e.MAC != macRS {
+		t.Fatalf("server not resolved: %+v", e)
+	}
 	f.unresolved(portWAN, ipHost2, 1)
 
 	f.reconfigure(func(v *View) {
@@ -334,7 +347,10 @@ func TestApplyRefusesInvalidView(t *testing.T) {
 
 func TestApplyMovesWantedHop(t *testing.T) {
 	f := newFixture(t, Config{})
-	f.reply(portLAN, macRS, ipRS)
+	f.reply(portLAN, macRS, ipRS) // answers the fixture's request
+	if _, inMirror := f.mirror.entries[ipRS]; !inMirror {
+		t.Fatal("server not resolved")
+	}
 	p := f.unresolved(portWAN, ipGW, 1)
 	f.reconfigure(func(v *View) {
 		v.Wanted[ipRS] = portP2P // a binding learned on another port means nothing here

@@ -1,10 +1,12 @@
 // Package slowpath is the director's neighbour (ARP) slow path. The C lcores
 // punt to it every ARP frame and every packet whose next hop's MAC they do
 // not know; it answers ARP for the ports and VIPs, learns neighbours with the
-// hygiene of a Linux router, keeps configured next hops resolved, ages
-// learned entries, holds packets while their next hop is resolved (the
-// kernel's unres_qlen), and writes every binding into the Mirror the lcores
-// read.
+// hygiene of a Linux router (hygiene.go: which addresses and MACs may be
+// learned at all; accept.go: which ARP may create, update or refresh an
+// entry, by default only replies to our own requests and requests aimed at
+// us), keeps configured next hops resolved, ages learned entries, holds
+// packets while their next hop is resolved (the kernel's unres_qlen), and
+// writes every binding into the Mirror the lcores read.
 //
 // Nothing here is per packet on the fast path, so it favours clarity: one
 // mutex, Go maps, time.Time. Apply, HandleARP, HandleUnresolved and Tick are
@@ -55,6 +57,15 @@ type View struct {
 	VIPs   map[uint32]int // VIP -> index of the port that answers ARP for it
 	Wanted map[uint32]int // next hops to keep resolved (real servers, gateways) -> port index
 	Static []StaticNeighbor
+
+	// ARPAccept lets ARP that answers no request of ours bind a MAC, as
+	// Linux's arp_accept (security.arp_accept): an unsolicited reply may
+	// then create or update an entry, and a gratuitous ARP update an
+	// existing one (a VRRP pair of gateways or real servers announcing a
+	// takeover). Off, the default, a reply binds only if it answers a
+	// request we sent, and gratuitous ARP changes nothing; the rules are
+	// in accept.go.
+	ARPAccept bool
 }
 
 // Mirror is the fast path's read-only copy of the neighbour table. The slow

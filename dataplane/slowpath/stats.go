@@ -14,6 +14,7 @@ type Stats struct {
 	ARPInvalid       uint64  `json:"arp_invalid"`       // not untagged Ethernet/IPv4 request/reply, or unknown port
 	RequestsAnswered uint64  `json:"requests_answered"` // replies sent for our addresses and VIPs
 	RepliesReceived  uint64  `json:"replies_received"`  // valid ARP replies
+	NotForUs         uint64  `json:"not_for_us"`        // valid requests for an address not ours on the port (gratuitous ARP aside)
 	RequestsSent     uint64  `json:"requests_sent"`     // requests and probes we sent
 	GARPSent         uint64  `json:"garp_sent"`         // gratuitous ARPs sent
 	Learned          uint64  `json:"learned"`           // first binding of an entry
@@ -40,6 +41,7 @@ type Refused struct {
 	BadMAC      uint64 `json:"bad_mac"`       // broadcast, multicast or zero MAC
 	BadAddress  uint64 `json:"bad_address"`   // 0.0.0.0, broadcast, the subnet's network or broadcast address
 	TableFull   uint64 `json:"table_full"`    // no room and nothing stale to evict
+	Unsolicited uint64 `json:"unsolicited"`   // ARP that may not bind that MAC: see accept.go
 }
 
 // State is an entry's neighbour state, as Linux's NUD states simplified.

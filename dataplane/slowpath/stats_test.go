@@ -15,11 +15,11 @@ import (
 
 func TestEntriesReport(t *testing.T) {
 	f := newFixture(t, Config{})
-	f.reply(portWAN, macHost, ipHost)
+	f.learn(portWAN, macHost, ipHost)
 	f.advance(2 * time.Second)
 	f.unresolved(portWAN, ipHost2, 1)
 	f.unresolved(portWAN, ipHost2, 2)
-	f.reply(portLAN, macRS, ipRS)
+	f.reply(portLAN, macRS, ipRS) // answers the fixture's first request, 2 s ago
 	f.tick(500 * time.Millisecond)
 	want := []Entry{
 		{IP: ipHost, MAC: macHost, Port: portWAN, State: StateReachable, Age: 2500 * time.Millisecond},
@@ -47,7 +47,7 @@ func TestStatsJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"arp_received", "arp_invalid", "requests_answered", "replies_received", "requests_sent",
+	for _, k := range []string{"arp_received", "arp_invalid", "requests_answered", "replies_received", "not_for_us", "requests_sent",
 		"garp_sent", "learned", "updated", "refused", "mirror_full", "entries_deleted", "evicted", "held", "hold_sent",
 		"hold_overflow", "hold_timeout", "sent_known", "punt_invalid", "send_failed", "entries", "holding"} {
 		if _, ok := m[k]; !ok {
@@ -55,7 +55,7 @@ func TestStatsJSON(t *testing.T) {
 		}
 	}
 	refused, _ := m["refused"].(map[string]any)
-	for _, k := range []string{"not_in_subnet", "own_address", "bad_mac", "bad_address", "table_full"} {
+	for _, k := range []string{"not_in_subnet", "own_address", "bad_mac", "bad_address", "table_full", "unsolicited"} {
 		if _, ok := refused[k]; !ok {
 			t.Errorf("no refused.%q in %s", k, b)
 		}

@@ -142,7 +142,7 @@ func (s *SlowPath) applyStatic(now time.Time) {
 func (s *SlowPath) applyWanted(now time.Time) {
 	for _, n := range s.table.byIP {
 		if _, still := s.view.Wanted[n.ip]; n.wanted && !still {
-			n.wanted = false
+			n.wanted, n.revalidate = false, false
 			s.table.track(n)
 		}
 	}

@@ -5,15 +5,21 @@
  *
  *   config: n_svc (1 byte), then per service 6 bytes
  *           [vip][proto][port hi][port lo][n_dests][sched] and per dest 4
- *           bytes [addr][method][weight][port]; then 1 byte of options.
+ *           bytes [addr][method][weight][port]; then 1 byte of options:
+ *           bit 0 a gateway on port 1; bits 1-2 rp_filter (strict, loose,
+ *           off, off); bit 3 mac_filter off; bit 4 rst_check off; bit 5 a
+ *           limit of 2 new connections per source /24; bit 6 one ICMP
+ *           error per second.
  *   frames: [op][in_port][len hi][len lo][len bytes] ...
  *           op bit 0: fix the frame's IP and L4 checksums first (so the
  *           fuzzer reaches deep paths); bit 1: the burst ends here;
- *           bit 2: advance the clock by in_port seconds and expire.
+ *           bit 2: advance the clock by in_port seconds and expire;
+ *           bit 3: address the frame to the port's MAC.
  *
  * The oracle checks every packet's fate, not only the absence of crashes:
  * each mbuf ends in exactly one queue (leaks show under LeakSanitizer);
- * each drop has a reason and the drop counters grew by the drops seen;
+ * each drop has a reason; the counters account for every packet once
+ * (received = forwarded + answered + punted + dropped, each as seen);
  * every sent frame parses, its IP header checksum is right, its L4
  * checksum is right when the input's was, and its addresses and ports are
  * what the connection says (NAT in, NAT out, DR untouched, TUN to the
@@ -29,7 +35,7 @@
 #include "../fp_snapshot.h"
 #include "../fp_wire.h"
 
-enum { MAX_SVC = 4, MAX_DEST = 4, MAX_FRAMES = 32, CONNS = 256, NEIGH = 64 };
+enum { MAX_SVC = 4, MAX_DEST = 4, MAX_FRAMES = 32, CONNS = 64, NEIGH = 64 };
 
 #define CHECK(cond, ...) do { \
 	if (!(cond)) { fprintf(stderr, "oracle: " __VA_ARGS__); fprintf(stderr, "\n"); abort(); } \
@@ -156,6 +162,15 @@ static struct fp_snapshot *build_snapshot(struct input *in)
 		hdr.timeouts_ms[i] = 1000 * (1 + i);
 	set_port(&hdr.ports[0], ip4(10, 0, 0, 1), 24, 0, 0);
 	set_port(&hdr.ports[1], ip4(10, 1, 0, 1), 24, opts & 1 ? ip4(10, 1, 0, 254) : 0, 1);
+	hdr.sec.rp_filter = (opts >> 1 & 3) > FP_RP_OFF ? FP_RP_OFF : (uint8_t)(opts >> 1 & 3);
+	hdr.sec.mac_filter = !(opts & 8);
+	hdr.sec.rst_check = !(opts & 16);
+	hdr.sec.src_limit = opts & 32 ? 2 : 0;
+	hdr.sec.src_prefix = 24;
+	hdr.sec.icmp_rate = opts & 64 ? 1 : 1000;
+	hdr.sec.icmp_burst = opts & 64 ? 1 : 50;
+	hdr.sec.flood_pct = 50; /* reachable with CONNS and the frames of one input */
+	hdr.sec.flood_syn_ms = 500;
 	hdr.off_services = (uint32_t)((sizeof(hdr) + 63) & ~(size_t)63);
 	hdr.off_dests = hdr.off_services + nsvc * (uint32_t)sizeof(struct fp_service);
 	hdr.off_sched = hdr.off_dests + nd * (uint32_t)sizeof(struct fp_dest);
@@ -335,6 +350,22 @@ static const struct fp_conn *conn_of(const struct world *wd, const struct fp_pkt
 	return fp_conn_lookup(&wd->w->conns, &k);
 }
 
+/* An ICMP error we made: back to the sender, from our address or the
+ * VIP it sent to, quoting the datagram as it arrived. */
+static void check_originated(const struct world *wd, const struct sent_in *in, const struct fp_pkt *ip_in,
+	const uint8_t *out, const struct fp_pkt *op)
+{
+	uint32_t quote = fp_ip_len(ip_in) < FP_ICMP_QUOTE_MAX ? fp_ip_len(ip_in) : FP_ICMP_QUOTE_MAX;
+
+	CHECK(op->icmp_type == FP_ICMP_TIME_EXCEEDED || op->icmp_type == FP_ICMP_DEST_UNREACH, "originated ICMP type %u", op->icmp_type);
+	CHECK(op->dst == ip_in->src, "ICMP error to %08x about a datagram from %08x", op->dst, ip_in->src);
+	CHECK(fp_own_address(wd->snap, op->src) || fp_vip_owner(wd->snap, op->src, &(uint8_t){ 0 }),
+		"ICMP error from %08x, not ours", op->src);
+	CHECK(fp_ip_len(op) == FP_IP_LEN + FP_ICMP_LEN + quote &&
+		memcmp(out + FP_ETH_LEN + FP_IP_LEN + FP_ICMP_LEN, in->frame + FP_ETH_LEN, quote) == 0,
+		"ICMP error does not quote the datagram as it arrived");
+}
+
 static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t *out, uint16_t len, uint16_t port)
 {
 	struct fp_pkt op, ip_in;
@@ -384,16 +415,37 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 		return;
 	}
 	CHECK(op.proto == FP_PROTO_ICMP, "sent protocol %u", op.proto);
+	if (fp_icmp_is_error(op.icmp_type) && !(ip_in.proto == FP_PROTO_ICMP && fp_icmp_is_error(ip_in.icmp_type)))
+		check_originated(wd, in, &ip_in, out, &op);
+}
+
+/* Every packet of the burst is counted once, as what became of it. */
+static void check_accounted(const struct fp_lcore_counters *b, const struct fp_lcore_counters *a,
+	uint32_t n, uint32_t sent, uint32_t punted, uint32_t dropped)
+{
+	uint64_t drops = 0, punts = 0;
+	uint32_t i;
+
+	for (i = 0; i < FP_NUM_DROPS; i++)
+		drops += a->drops[i] - b->drops[i];
+	for (i = 0; i < FP_NUM_PUNTS; i++)
+		punts += a->punted[i] - b->punted[i];
+	CHECK(a->rx_pkts - b->rx_pkts == n, "rx counted %lu of %u", (unsigned long)(a->rx_pkts - b->rx_pkts), n);
+	CHECK(drops == dropped, "drop counters grew by %lu for %u drops", (unsigned long)drops, dropped);
+	CHECK(punts == punted, "punt counters grew by %lu for %u punts", (unsigned long)punts, punted);
+	CHECK(a->forwarded - b->forwarded + a->answered - b->answered == sent,
+		"forwarded+answered grew by %lu for %u sent",
+		(unsigned long)(a->forwarded - b->forwarded + a->answered - b->answered), sent);
+	CHECK(a->time_exceeded_sent - b->time_exceeded_sent + a->frag_needed_sent - b->frag_needed_sent <=
+		a->answered - b->answered + punts, "more ICMP errors counted than answers sent or held");
 }
 
 static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 {
 	struct rte_mbuf *ms[MAX_FRAMES];
-	uint64_t drops_before = 0, drops_after = 0, frag_before = wd->cnt->frag_needed_sent;
-	uint32_t i, j, dropped = 0;
+	const struct fp_lcore_counters before = *wd->cnt;
+	uint32_t i, j, dropped = 0, sent = 0, punted = 0;
 
-	for (i = 0; i < FP_NUM_DROPS; i++)
-		drops_before += wd->cnt->drops[i];
 	for (i = 0; i < n; i++) {
 		ins[i].m = fp_fake_mbuf(ins[i].frame, ins[i].len, 128);
 		CHECK(ins[i].m != NULL, "out of memory");
@@ -426,22 +478,20 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 			const uint8_t *d = fp_fake_mbuf_data(o->m, &len);
 
 			check_sent(wd, &ins[i], d, len, o->target);
+			sent++;
 			break;
 		}
 		case FP_V_PUNT:
 			CHECK(reason < FP_NUM_PUNTS, "punt reason %u", reason);
 			if (reason == FP_PUNT_NEIGH)
 				CHECK(fp_neigh_lookup(wd->neigh, hop) == 0 && outp < wd->snap->n_ports, "punted for a known neighbour");
+			punted++;
 			break;
 		default:
 			CHECK(0, "verdict %u with one worker", o->verdict);
 		}
 	}
-	for (i = 0; i < FP_NUM_DROPS; i++)
-		drops_after += wd->cnt->drops[i];
-	/* a too-big datagram counts a drop while its mbuf carries the ICMP back */
-	CHECK(drops_after - drops_before == dropped + (wd->cnt->frag_needed_sent - frag_before),
-		"drop counters grew by %lu for %u drops", (unsigned long)(drops_after - drops_before), dropped);
+	check_accounted(&before, wd->cnt, n, sent, punted, dropped);
 	for (i = 0; i < n; i++)
 		fp_fake_mbuf_free(ins[i].m);
 }
@@ -482,6 +532,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(ins[n].frame, in.p, len);
 		ins[n].len = len;
 		ins[n].port = port % 2;
+		if ((op & 8) && len >= 6)
+			memcpy(ins[n].frame, mac_port[port % 2], 6);
 		if (op & 1)
 			fix_checksums(ins[n].frame, len);
 		ins[n].l4_valid = (uint8_t)l4_ok(ins[n].frame, len);
