@@ -349,3 +349,57 @@ func TestSecurityValidated(t *testing.T) {
 		}
 	}
 }
+
+// withOptions puts raw IPv4 options (a multiple of 4 bytes) into frame's
+// IP header, fixing the header length, total length and checksum (the TCP
+// checksum does not cover the IP header).
+func withOptions(frame, opts []byte) []byte {
+	const l3 = 14
+	out := append(append(append([]byte{}, frame[:l3+20]...), opts...), frame[l3+20:]...)
+	out[l3] = 0x40 | byte((20+len(opts))/4)
+	binary.BigEndian.PutUint16(out[l3+2:], binary.BigEndian.Uint16(frame[l3+2:])+uint16(len(opts)))
+	binary.BigEndian.PutUint16(out[l3+10:], 0)
+	var sum uint32
+	for i := l3; i < l3+20+len(opts); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(out[i:]))
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	binary.BigEndian.PutUint16(out[l3+10:], ^uint16(sum))
+	return out
+}
+
+// Well-formed options other than source routes pass untouched; a source
+// route, or an option whose length leaves the header, is dropped.
+func TestIPOptions(t *testing.T) {
+	r := newRig(t, 64, testSpec())
+	for i, tc := range []struct {
+		name string
+		opts []byte
+		drop fastpath.Drop // DropNone: forwarded with the options
+	}{
+		{"record route", []byte{7, 7, 4, 0, 0, 0, 0, 0}, fastpath.DropNone},
+		{"nops and end", []byte{1, 1, 1, 0}, fastpath.DropNone},
+		{"router alert", []byte{148, 4, 0, 0}, fastpath.DropNone},
+		{"loose source route", []byte{131, 7, 4, 10, 1, 0, 11, 0}, fastpath.DropSourceRoute},
+		{"strict source route after a nop", []byte{1, 137, 7, 4, 10, 1, 0, 11}, fastpath.DropSourceRoute},
+		{"length 0", []byte{7, 0, 0, 0}, fastpath.DropBadIPOptions},
+		{"length 1", []byte{1, 1, 68, 1}, fastpath.DropBadIPOptions},
+		{"length past the header", []byte{68, 12, 5, 0}, fastpath.DropBadIPOptions},
+		{"type without a length byte", []byte{1, 1, 1, 68}, fastpath.DropBadIPOptions},
+	} {
+		f := withOptions(tcpFrame(t, macClient, macWAN, client, uint16(4000+i), vip, 80, true, false, ""), tc.opts)
+		if tc.drop != fastpath.DropNone {
+			r.expectDrop(f, 0, tc.drop)
+			continue
+		}
+		o := r.run(f, 0)
+		if o.Verdict != fastpath.VerdictSent || len(o.Frame) < 34+len(tc.opts) {
+			t.Fatalf("%s: verdict %v drop %v, want forwarded", tc.name, o.Verdict, o.Drop)
+		}
+		if got := o.Frame[34 : 34+len(tc.opts)]; string(got) != string(tc.opts) {
+			t.Errorf("%s: options forwarded as % x, want % x", tc.name, got, tc.opts)
+		}
+	}
+}

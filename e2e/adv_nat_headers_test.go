@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/govs-project/govs/internal/netlab"
 )
 
 // TestAdvNATMalformedIPHeaders: each lie about the IPv4 header is its own
@@ -81,4 +83,34 @@ func TestAdvNATMalformedL4Headers(t *testing.T) {
 	a.want("svc.dns.conns", 0)
 	a.noneAtServers("a malformed segment", portsIn(port, 4))
 	a.noneAtClient("an answer to a malformed segment", anyOf(portsIn(port, 4), icmpType(0)))
+}
+
+// TestAdvNATIPOptions: source-routed datagrams (loose, strict) are dropped
+// as source_route and options whose length leaves the header as
+// bad_ip_options; a SYN with a well-formed record-route option is
+// load-balanced like any other, its options carried to the server.
+func TestAdvNATIPOptions(t *testing.T) {
+	_, s := natSite(t)
+	port := forgedPorts(5)
+	syn := func(i int, opts []byte) []byte {
+		return withIPOptions(synTo(t, s.fromClient(), clientIP, vip, port+uint16(i), 80), opts)
+	}
+	recordRoute := []byte{7, 7, 4, 0, 0, 0, 0, 0}
+	a := s.attack(t, "IPv4 options")
+	a.client(
+		syn(0, []byte{131, 7, 4, 10, 1, 0, 11, 0}), // loose source route via rs1
+		syn(1, []byte{1, 137, 7, 4, 10, 1, 0, 12}), // strict, after a no-op
+		syn(2, []byte{7, 0, 0, 0}),                 // length 0
+		syn(3, []byte{68, 40, 5, 0}),               // timestamp past the header
+		syn(4, recordRoute))
+	a.settle()
+	a.wantDrop("source_route", 2)
+	a.wantDrop("bad_ip_options", 2)
+	a.want("svc.web.conns", 1)
+	a.noneAtServers("a source-routed or malformed datagram", portsIn(port, 4))
+	isSYN := func(f netlab.Frame) bool { return f.TCPFlags == "S" }
+	// (the client's kernel then resets the server's SYN-ACK: not counted)
+	if got := a.atServers(byDirector(s.lanMAC, allOf(portsIn(port+4, 1), isSYN))); len(got) != 1 || got[0].TotalLen != 48 {
+		t.Errorf("the SYN with record route reached the servers as %v, want once with its 8 bytes of options (total length 48)", got)
+	}
 }

@@ -77,6 +77,8 @@ const (
 	DropBadICMPChecksum Drop = C.FP_DROP_BAD_ICMP_CHECKSUM
 	DropICMPNotRelayed  Drop = C.FP_DROP_ICMP_NOT_RELAYED
 	DropNewConnLimit    Drop = C.FP_DROP_NEW_CONN_LIMIT
+	DropBadIPOptions    Drop = C.FP_DROP_BAD_IP_OPTIONS
+	DropSourceRoute     Drop = C.FP_DROP_SOURCE_ROUTE
 )
 
 // Punt is why a packet went to the Go slow path (enum fp_punt).

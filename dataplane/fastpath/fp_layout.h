@@ -103,7 +103,9 @@ enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
 	X(RST_OUT_OF_WINDOW, "rst_out_of_window") /* a client RST far from the sequence seen */ \
 	X(BAD_ICMP_CHECKSUM, "bad_icmp_checksum") /* an echo request we would answer */ \
 	X(ICMP_NOT_RELAYED, "icmp_not_relayed") /* errors but unreachable, quench, time exceeded */ \
-	X(NEW_CONN_LIMIT, "new_conn_limit")  /* the source prefix's new connections over the limit */
+	X(NEW_CONN_LIMIT, "new_conn_limit")  /* the source prefix's new connections over the limit */ \
+	X(BAD_IP_OPTIONS, "bad_ip_options")  /* an option whose length leaves the header */ \
+	X(SOURCE_ROUTE, "source_route")      /* loose or strict source route option */
 
 #define FP_ENUM_DROP(id, name) FP_DROP_##id,
 enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };

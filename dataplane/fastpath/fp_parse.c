@@ -9,6 +9,37 @@
 #include "fp_pkt.h"
 #include "fp_wire.h"
 
+/*
+ * IPv4 options (RFC 791): each must be well formed (a length of at least
+ * 2 that stays inside the header) and none a source route (loose 131,
+ * strict 137): RFC 1812 5.2.4.1 lets a router refuse those, Linux does by
+ * default (accept_source_route=0), and no client may pick the path of a
+ * load-balanced flow. Other options are carried on untouched, as IPVS
+ * does.
+ */
+static int check_options(const uint8_t *o, uint32_t n)
+{
+	uint32_t i = 0, len;
+
+	while (i < n) {
+		if (o[i] == 0) /* end of the list */
+			break;
+		if (o[i] == 1) { /* no operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			return FP_DROP_BAD_IP_OPTIONS;
+		len = o[i + 1];
+		if (len < 2 || i + len > n)
+			return FP_DROP_BAD_IP_OPTIONS;
+		if (o[i] == 131 || o[i] == 137)
+			return FP_DROP_SOURCE_ROUTE;
+		i += len;
+	}
+	return FP_DROP_NONE;
+}
+
 static int parse_ipv4(struct fp_pkt *p)
 {
 	const uint8_t *ip;
@@ -29,6 +60,12 @@ static int parse_ipv4(struct fp_pkt *p)
 		return FP_DROP_BAD_TOTAL_LEN;
 	if (!(ihl == FP_IP_LEN ? fp_csum20_ok(ip) : fp_csum_ok(ip, ihl)))
 		return FP_DROP_BAD_CHECKSUM;
+	if (ihl > FP_IP_LEN) {
+		int r = check_options(ip + FP_IP_LEN, ihl - FP_IP_LEN);
+
+		if (r != FP_DROP_NONE)
+			return r;
+	}
 	frag = fp_get16(ip + FP_IP_OFF_FRAG);
 	if (frag & 0x3fff)  /* MF or an offset: no reassembly, so no ports */
 		return FP_DROP_FRAGMENT;

@@ -45,6 +45,11 @@ func HostileFrames(s HostileSite) ([]Hostile, error) {
 		return []gopacket.SerializableLayer{ipv4(s.Sender, dst, layers.IPProtocolICMPv4),
 			&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0), Id: next(), Seq: 1}, gopacket.Payload("ping")}
 	}
+	sourceRouted := func() []gopacket.SerializableLayer {
+		ls := syn(s.Sender, vip, "S")
+		ls[0].(*layers.IPv4).Options = []layers.IPv4Option{{OptionType: 131, OptionLength: 7, OptionData: []byte{4, 10, 1, 0, 11}}}
+		return ls
+	}
 	toUs := s.eth(s.DirectorMAC)
 	plan := []struct {
 		what, reason string
@@ -57,6 +62,7 @@ func HostileFrames(s HostileSite) ([]Hostile, error) {
 		{"SYN to the broadcast MAC", "bad_dst_mac", s.eth(layers.EthernetBroadcast), syn(s.Sender, vip, "S"), nil},
 		{"SYN+FIN", "bad_tcp_flags", toUs, syn(s.Sender, vip, "SF"), nil},
 		{"TCP with no flags", "bad_tcp_flags", toUs, syn(s.Sender, vip, ""), nil},
+		{"SYN with a loose source route", "source_route", toUs, sourceRouted(), nil},
 		{"echo request with a bad checksum", "bad_icmp_checksum", toUs, ping(vip), func(f []byte) { f[14+20+2] ^= 0xff }},
 		{"echo request to a multicast group", "martian_dst", toUs, ping(netip.MustParseAddr("224.0.0.1")), nil},
 	}

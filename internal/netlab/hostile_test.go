@@ -42,7 +42,8 @@ func TestHostileFrames(t *testing.T) {
 		if eth.SrcMAC.String() != site.SenderMAC.String() {
 			t.Errorf("%s: from %s", h.What, eth.SrcMAC)
 		}
-		if got := onesComplement(h.Frame[14:34]); got != 0xffff {
+		ipEnd := 14 + int(h.Frame[14]&0x0f)*4
+		if got := onesComplement(h.Frame[14:ipEnd]); got != 0xffff {
 			t.Errorf("%s: IP header checksum wrong (sum %#x)", h.What, got)
 		}
 		var sport uint16
@@ -59,7 +60,7 @@ func TestHostileFrames(t *testing.T) {
 				continue
 			}
 			sport = icmp.Id
-			valid := onesComplement(h.Frame[34:]) == 0xffff
+			valid := onesComplement(h.Frame[ipEnd:]) == 0xffff
 			if valid == (h.Reason == "bad_icmp_checksum") {
 				t.Errorf("%s: ICMP checksum valid=%v for reason %s", h.What, valid, h.Reason)
 			}
