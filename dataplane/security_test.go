@@ -249,6 +249,14 @@ func TestICMPErrorsRateLimited(t *testing.T) {
 	if st := r.h.Counters().Lcore(); st.TimeExceededSent != 4 || st.ICMPRateLimited != 3 {
 		t.Fatalf("time_exceeded_sent %d icmp_rate_limited %d", st.TimeExceededSent, st.ICMPRateLimited)
 	}
+	// credit accrues between close calls: three 30 ms steps make no
+	// token, the 10 ms after them the one 100 ms owe
+	for i := 0; i < 3; i++ {
+		r.h.SetNow(r.h.Now() + 30)
+		r.expectDrop(ttl1(), 0, fastpath.DropTTLExceeded)
+	}
+	r.h.SetNow(r.h.Now() + 10)
+	r.expectSent(ttl1(), 0)
 }
 
 func TestEchoWithBadChecksumIgnored(t *testing.T) {

@@ -70,7 +70,8 @@ func TestAdvNATTTLExceeded(t *testing.T) {
 
 // TestAdvNATICMPRateLimited: time-exceeded messages are rate limited per
 // lcore (security.icmp_rate, icmp_burst): at 1/s with a burst of 1, 20
-// expiring SYNs get at most two back; the rest are dropped as
+// expiring SYNs get one or two back (the full bucket, and a token that
+// may accrue meanwhile); the rest are dropped as
 // ttl_exceeded and counted in icmp_rate_limited, and the client sees
 // exactly the messages counted as sent.
 func TestAdvNATICMPRateLimited(t *testing.T) {
@@ -89,8 +90,8 @@ func TestAdvNATICMPRateLimited(t *testing.T) {
 	a.client(frames...)
 	a.settle()
 	sent, limited := a.delta("stats.lcores.time_exceeded_sent"), a.delta("stats.drops.ttl_exceeded")
-	if sent+limited != n || sent > 2 {
-		t.Errorf("%d expiring SYNs: %.0f time exceeded sent, %.0f dropped as ttl_exceeded; want them to add up to %d, at most 2 sent", n, sent, limited, n)
+	if sent+limited != n || sent < 1 || sent > 2 {
+		t.Errorf("%d expiring SYNs: %.0f time exceeded sent, %.0f dropped as ttl_exceeded; want them to add up to %d, 1 or 2 sent", n, sent, limited, n)
 	}
 	a.want("stats.lcores.icmp_rate_limited", int(limited))
 	a.want("svc.web.conns", 0)

@@ -96,17 +96,18 @@ int fp_icmp_translate(struct fp_bpkt *bp, uint32_t outer_off, uint32_t outer,
 static int icmp_allowed(struct fp_worker *w)
 {
 	const struct fp_security *sec = &w->snap->sec;
+	const uint64_t full = (uint64_t)sec->icmp_burst * 1000;
 	uint32_t ms = w->now - w->icmp_ms;
 
-	if (ms != 0) {
-		uint64_t t = w->icmp_tokens + (uint64_t)ms * sec->icmp_rate / 1000;
-
-		w->icmp_tokens = (uint32_t)(t < sec->icmp_burst ? t : sec->icmp_burst);
-		w->icmp_ms = w->now;
-	}
-	if (w->icmp_tokens == 0)
+	/* Credit in thousandths of a token accrues every millisecond, so a
+	 * rate below 1000/s is not rounded away between close calls. */
+	w->icmp_credit += (uint64_t)ms * sec->icmp_rate;
+	if (w->icmp_credit > full)
+		w->icmp_credit = full;
+	w->icmp_ms = w->now;
+	if (w->icmp_credit < 1000)
 		return 0;
-	w->icmp_tokens--;
+	w->icmp_credit -= 1000;
 	return 1;
 }
 

@@ -170,7 +170,7 @@ struct fp_worker {
 	uint32_t expire_debt;
 	uint32_t expire_ms;
 	/* ICMP errors we originate: tokens left, and when they were counted */
-	uint32_t icmp_tokens;
+	uint64_t icmp_credit; /* ICMP error tokens in thousandths (fp_icmp.c) */
 	uint32_t icmp_ms;
 	/* flood defence: where the search for a half-open conn to evict goes on */
 	uint32_t evict_cursor;
