@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -172,18 +173,16 @@ func fmtRange(lo, hi float64, n int) string {
 	return fmt.Sprintf(" (%.2f–%.2f)", lo, hi)
 }
 
-func (l caseLine) dropText() string {
-	if len(l.Drops) == 0 {
-		return "0"
+func (l caseLine) dropText() string { return countsText(l.Drops, "0") }
+
+// countsText is "key n, key n" in key order, or none for an empty map.
+func countsText[N int | uint64](m map[string]N, none string) string {
+	if len(m) == 0 {
+		return none
 	}
-	keys := make([]string, 0, len(l.Drops))
-	for k := range l.Drops {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, l.Drops[k]))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -66,21 +66,7 @@ func summarise(as []attempt) legitPhase {
 }
 
 // failureText lists the failures by outcome, "none" without.
-func (p legitPhase) failureText() string {
-	if len(p.Outcomes) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(p.Outcomes))
-	for k := range p.Outcomes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, p.Outcomes[k]))
-	}
-	return strings.Join(parts, ", ")
-}
+func (p legitPhase) failureText() string { return countsText(p.Outcomes, "none") }
 
 // legitAttempt opens one connection to addr from ns and GETs /.
 func legitAttempt(ns *netlab.NS, addr string) attempt {

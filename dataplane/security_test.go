@@ -367,14 +367,7 @@ func withOptions(frame, opts []byte) []byte {
 	out[l3] = 0x40 | byte((20+len(opts))/4)
 	binary.BigEndian.PutUint16(out[l3+2:], binary.BigEndian.Uint16(frame[l3+2:])+uint16(len(opts)))
 	binary.BigEndian.PutUint16(out[l3+10:], 0)
-	var sum uint32
-	for i := l3; i < l3+20+len(opts); i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(out[i:]))
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	binary.BigEndian.PutUint16(out[l3+10:], ^uint16(sum))
+	binary.BigEndian.PutUint16(out[l3+10:], packet.Checksum(out[l3:l3+20+len(opts)], 0))
 	return out
 }
 

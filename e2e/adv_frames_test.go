@@ -3,12 +3,15 @@ package e2e
 import (
 	"encoding/binary"
 	"net"
-	"strings"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/govs-project/govs/dataplane/packet"
+	"github.com/govs-project/govs/internal/netlab"
 )
 
 // The frames the adversarial tests (adv_*_test.go) forge: gopacket layers
@@ -23,17 +26,12 @@ func eth(src, dst net.HardwareAddr) *layers.Ethernet {
 
 // ip4 is an IPv4 header from src to dst with DF set and TTL 64.
 func ip4(src, dst string, proto layers.IPProtocol) *layers.IPv4 {
-	return &layers.IPv4{Version: 4, TTL: 64, Flags: layers.IPv4DontFragment, Protocol: proto,
-		SrcIP: net.ParseIP(src).To4(), DstIP: net.ParseIP(dst).To4()}
+	return netlab.ForgeIPv4(netip.MustParseAddr(src), netip.MustParseAddr(dst), proto)
 }
 
-// tcpSeg is a TCP header; flags are letters as tcpdump writes them (S, F,
-// R, P, A for ACK, U, E for ECE, C for CWR), "" for none.
+// tcpSeg is a TCP header with flags as netlab.ForgeTCP reads them.
 func tcpSeg(sport, dport uint16, flags string, seq uint32) *layers.TCP {
-	return &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Window: 64240,
-		SYN: strings.Contains(flags, "S"), FIN: strings.Contains(flags, "F"), RST: strings.Contains(flags, "R"),
-		PSH: strings.Contains(flags, "P"), ACK: strings.Contains(flags, "A"), URG: strings.Contains(flags, "U"),
-		ECE: strings.Contains(flags, "E"), CWR: strings.Contains(flags, "C")}
+	return netlab.ForgeTCP(sport, dport, flags, seq)
 }
 
 // payload is application data after the headers.
@@ -59,26 +57,15 @@ func arpFrame(t testing.TB, src, dst net.HardwareAddr, body *layers.ARP) []byte 
 	return serialize(t, &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: layers.EthernetTypeARP}, body)
 }
 
-// serialize builds a frame of ls, TCP and UDP checksums over the IPv4
-// header among them.
+// serialize builds a frame of ls (netlab.Serialize), failing t if it
+// cannot.
 func serialize(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
 	t.Helper()
-	var ip *layers.IPv4
-	for _, l := range ls {
-		switch l := l.(type) {
-		case *layers.IPv4:
-			ip = l
-		case *layers.TCP:
-			l.SetNetworkLayerForChecksum(ip)
-		case *layers.UDP:
-			l.SetNetworkLayerForChecksum(ip)
-		}
-	}
-	buf := gopacket.NewSerializeBuffer()
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+	f, err := netlab.Serialize(ls...)
+	if err != nil {
 		t.Fatalf("building a frame: %v", err)
 	}
-	return append([]byte(nil), buf.Bytes()...)
+	return f
 }
 
 // Offsets in an untagged Ethernet/IPv4 frame.
@@ -97,21 +84,7 @@ func ihl(frame []byte) int { return int(frame[ethLen]&0x0f) * 4 }
 func fixIPChecksum(frame []byte) {
 	h := frame[ethLen : ethLen+ihl(frame)]
 	h[10], h[11] = 0, 0
-	binary.BigEndian.PutUint16(h[10:], ^onesSum(h))
-}
-
-func onesSum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return uint16(s)
+	binary.BigEndian.PutUint16(h[10:], packet.Checksum(h, 0))
 }
 
 // withIPOptions inserts opts (a multiple of 4 bytes) after frame's 20-byte

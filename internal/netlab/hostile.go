@@ -38,11 +38,10 @@ func HostileFrames(s HostileSite) ([]Hostile, error) {
 	sport := s.FirstPort
 	next := func() uint16 { sport++; return sport - 1 }
 	syn := func(src, dst netip.Addr, flags string) []gopacket.SerializableLayer {
-		ip := ipv4(src, dst, layers.IPProtocolTCP)
-		return []gopacket.SerializableLayer{ip, tcp(ip, next(), dport, flags)}
+		return []gopacket.SerializableLayer{ForgeIPv4(src, dst, layers.IPProtocolTCP), ForgeTCP(next(), dport, flags, 1)}
 	}
 	ping := func(dst netip.Addr) []gopacket.SerializableLayer {
-		return []gopacket.SerializableLayer{ipv4(s.Sender, dst, layers.IPProtocolICMPv4),
+		return []gopacket.SerializableLayer{ForgeIPv4(s.Sender, dst, layers.IPProtocolICMPv4),
 			&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0), Id: next(), Seq: 1}, gopacket.Payload("ping")}
 	}
 	sourceRouted := func() []gopacket.SerializableLayer {
@@ -68,7 +67,7 @@ func HostileFrames(s HostileSite) ([]Hostile, error) {
 	}
 	out := make([]Hostile, 0, len(plan))
 	for _, p := range plan {
-		f, err := serialize(append([]gopacket.SerializableLayer{p.eth}, p.ls...))
+		f, err := Serialize(append([]gopacket.SerializableLayer{p.eth}, p.ls...)...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.what, err)
 		}
@@ -82,41 +81,4 @@ func HostileFrames(s HostileSite) ([]Hostile, error) {
 
 func (s HostileSite) eth(dst net.HardwareAddr) *layers.Ethernet {
 	return &layers.Ethernet{SrcMAC: s.SenderMAC, DstMAC: dst, EthernetType: layers.EthernetTypeIPv4}
-}
-
-func ipv4(src, dst netip.Addr, proto layers.IPProtocol) *layers.IPv4 {
-	return &layers.IPv4{Version: 4, TTL: 64, Flags: layers.IPv4DontFragment, Protocol: proto,
-		SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
-}
-
-// tcp is a segment with flags, each of "SFRPAU" naming one.
-func tcp(ip *layers.IPv4, sport, dport uint16, flags string) *layers.TCP {
-	t := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: 1, Window: 1024}
-	for _, f := range flags {
-		switch f {
-		case 'S':
-			t.SYN = true
-		case 'F':
-			t.FIN = true
-		case 'R':
-			t.RST = true
-		case 'P':
-			t.PSH = true
-		case 'A':
-			t.ACK = true
-		case 'U':
-			t.URG = true
-		}
-	}
-	t.SetNetworkLayerForChecksum(ip)
-	return t
-}
-
-func serialize(ls []gopacket.SerializableLayer) ([]byte, error) {
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, ls...); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/govs-project/govs/dataplane/packet"
 )
 
 // Each hostile frame decodes as what it claims, differs from a valid
@@ -43,8 +45,8 @@ func TestHostileFrames(t *testing.T) {
 			t.Errorf("%s: from %s", h.What, eth.SrcMAC)
 		}
 		ipEnd := 14 + int(h.Frame[14]&0x0f)*4
-		if got := onesComplement(h.Frame[14:ipEnd]); got != 0xffff {
-			t.Errorf("%s: IP header checksum wrong (sum %#x)", h.What, got)
+		if got := packet.Checksum(h.Frame[14:ipEnd], 0); got != 0 {
+			t.Errorf("%s: IP header checksum wrong (verifies to %#x)", h.What, got)
 		}
 		var sport uint16
 		switch l4 := pkt.TransportLayer().(type) {
@@ -60,7 +62,7 @@ func TestHostileFrames(t *testing.T) {
 				continue
 			}
 			sport = icmp.Id
-			valid := onesComplement(h.Frame[ipEnd:]) == 0xffff
+			valid := packet.Checksum(h.Frame[ipEnd:], 0) == 0
 			if valid == (h.Reason == "bad_icmp_checksum") {
 				t.Errorf("%s: ICMP checksum valid=%v for reason %s", h.What, valid, h.Reason)
 			}
@@ -70,18 +72,4 @@ func TestHostileFrames(t *testing.T) {
 		}
 		ports[sport] = h.What
 	}
-}
-
-func onesComplement(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return uint16(s)
 }
