@@ -76,6 +76,9 @@ dataplane:
     device: %q
     address: %s
     gateway: %s
+    # govsd runs in the host's namespace here: no kernel-side interface
+    # (it would carry the port's address and route into the host).
+    kernel_interface: {enabled: false}
 `, c.Device, portAddr, gatewayIP)
 	if c.Static {
 		b.WriteString("    static_neighbors:\n")

@@ -39,6 +39,8 @@ type harness struct {
 	stallBusy        int
 	flows            []int
 	synFlows         int
+	healthSecs       int           // seconds the health case measures
+	healthPeriod     time.Duration // between its samples; 0: its default
 	hugepagesTarget  int
 	reservePages     int // hugepages left to other users of the machine
 	only             map[string]bool
@@ -67,7 +69,12 @@ type harness struct {
 	nAtExit  int
 }
 
-func main() { os.Exit(run()) }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == healthServerCmd { // the health case's HTTP server
+		os.Exit(runHealthServer(os.Args[2:]))
+	}
+	os.Exit(run())
+}
 
 func run() int {
 	h, err := newHarness(os.Args[1:])
@@ -128,7 +135,9 @@ func newHarness(args []string) (*harness, error) {
 	synFlows := fs.Int("syn-flows", 0, "distinct SYNs of the syn pcap (default 2097152)")
 	hp := fs.Int("hugepages", 0, "raise nr_hugepages to this for the run, restored after (default 3072, quick 1536; never lowered)")
 	reserve := fs.Int("reserve-pages", 256, "free hugepages left to other users of the machine")
-	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable,synflood (stall includes the reference C loop; conntable compares the connection table with rte_hash; synflood: legitimate new connections under a spoofed SYN flood, in network namespaces)")
+	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable,synflood,health (stall includes the reference C loop; conntable compares the connection table with rte_hash; synflood: legitimate new connections under a spoofed SYN flood, in network namespaces; health: 2000 real servers checked every second)")
+	healthSecs := fs.Int("health-secs", 0, "seconds the health case measures (default 60, quick 20; 600 for issue 9's 10 minutes)")
+	healthPeriod := fs.Duration("health-period", 0, "time between the health case's samples (default 5s; 2s for runs under a minute); /metrics is scraped every 30s")
 	cache := fs.String("cache", "", "directory for generated pcaps (default $XDG_CACHE_HOME/govs-bench or /tmp/govs-bench)")
 	out := fs.String("out", "", "report file (default bench/RESULTS.md; quick: RESULTS-quick.md in the cache directory)")
 	testpmd := fs.String("testpmd", "dpdk-testpmd", "testpmd binary")
@@ -155,6 +164,8 @@ func newHarness(args []string) (*harness, error) {
 	def(&h.warmup, 3, 2)
 	def(&h.windows, 5, 3)
 	def(&h.synFlows, 2<<20, 2<<20)
+	h.healthSecs, h.healthPeriod = *healthSecs, *healthPeriod
+	def(&h.healthSecs, 60, 20)
 	def(&h.hugepagesTarget, 3072, 1536)
 	// Phases of equal length: their counts of gaps compare directly.
 	h.stallQuiet, h.stallBusy = 20, 20

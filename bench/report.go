@@ -146,11 +146,20 @@ func (h *harness) printResults(r *results) {
 			fmt.Println(l)
 		}
 	}
+	if r.Health != nil {
+		fmt.Println(healthResultLine(r.Health))
+		fmt.Println(healthInfo(r.Health))
+	}
 	for _, t := range issue7Targets(r.lines(), r.Capacity, r.Stall, r.RefLoop) {
 		fmt.Println(t.line())
 	}
 	if r.Synflood != nil {
 		for _, t := range synfloodTargets(r.Synflood) {
+			fmt.Println(t.line())
+		}
+	}
+	if r.Health != nil {
+		for _, t := range healthTargets(r.Health) {
 			fmt.Println(t.line())
 		}
 	}
@@ -270,6 +279,7 @@ func (h *harness) writeReport(r *results) error {
 	writeProfile(&b, r)
 	writeConntable(&b, r.ConnTable)
 	writeSynflood(&b, r.Synflood)
+	writeHealth(&b, r.Health)
 
 	w("## Machine\n\n")
 	m := r.Machine

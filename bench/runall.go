@@ -32,6 +32,7 @@ type results struct {
 	Profile   *profileResult
 	ConnTable *conntableResult // govs's connection table against rte_hash
 	Synflood  *synfloodResult  // new connections under a SYN flood (issue 8)
+	Health    *healthResult    // 2000 real servers checked every second (issue 9)
 	Errs      []string
 
 	Start, End              time.Time
@@ -174,6 +175,11 @@ func (h *harness) runAll() (*results, error) {
 	}
 	if h.wants("synflood") {
 		if err := h.runSynfloodStep(res); err != nil {
+			return res, err
+		}
+	}
+	if h.wants("health") {
+		if err := h.runHealthStep(res); err != nil {
 			return res, err
 		}
 	}

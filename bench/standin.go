@@ -23,6 +23,14 @@ type standinSource struct {
 func (s *standinSource) Status() admin.Status      { return s.status }
 func (s *standinSource) Services() []admin.Service { return nil }
 func (s *standinSource) Stats() admin.Stats        { return s.stats }
+func (s *standinSource) Health() admin.Health      { return admin.Health{} }
+
+// Subscribe: the stand-in has no checks, so no events.
+func (s *standinSource) Subscribe(int) (<-chan admin.Event, func()) {
+	ch := make(chan admin.Event)
+	close(ch)
+	return ch, func() {}
+}
 
 func (s *standinSource) Reload() error {
 	s.mu.Lock()

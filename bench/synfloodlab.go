@@ -15,7 +15,8 @@ import (
 )
 
 // The SYN-flood lab (case synflood): the NAT topology of the e2e tests,
-// network namespaces around govsd's two net_tap ports.
+// network namespaces around govsd's two net_tap ports; govsd runs in the
+// lab's director namespace, where its taps appear before they are moved.
 //
 //	client ns: 10.0.0.2/24 on the WAN tap (legitimate client and flooder)
 //	director:  wan 10.0.0.1/24, gateway 10.0.0.254 (a static neighbour
@@ -152,8 +153,9 @@ func (h *harness) startDirector(l *floodLab, table int) (*govsd, floodConf, erro
 	if err := h.ensureFree(int64(c.memoryMB())<<20, 60*time.Second); err != nil {
 		return nil, c, err
 	}
+	dir := l.lab.Director
 	ch, err := startChild("govsd", h.logPath(fmt.Sprintf("govsd-synflood-%d", table)), c.Prefix,
-		mergeEnv(h.govsdEnv, nil), h.govsd, "-config", path)
+		mergeEnv(h.govsdEnv, nil), dir.Argv(h.govsd, "-config", path)...)
 	if err != nil {
 		return nil, c, err
 	}
@@ -163,9 +165,12 @@ func (h *harness) startDirector(l *floodLab, table int) (*govsd, floodConf, erro
 		return nil, c, fmt.Errorf("%s: %v; govsd log %s ends:\n%s", what, err, ch.logPath, ch.logTail(15))
 	}
 	if err := waitUntil(g, startTimeout, func() (bool, error) {
-		return netlab.WaitLink(c.Wan, true, 0) == nil && netlab.WaitLink(c.Lan, true, 0) == nil, nil
+		return dir.WaitLink(c.Wan, true, 0) == nil && dir.WaitLink(c.Lan, true, 0) == nil, nil
 	}); err != nil {
 		return fail("waiting for the tap ports", err)
+	}
+	if in, err := dir.Holds(ch.cmd.Process.Pid); err != nil || !in {
+		return fail("checking govsd's namespace", fmt.Errorf("pid %d is not in netns %s (%v)", ch.cmd.Process.Pid, dir.Name, err))
 	}
 	if err := l.lab.AttachPorts(c.Wan, c.Lan, 5*time.Second); err != nil {
 		return fail("moving the taps into the lab", err)

@@ -106,6 +106,9 @@ type PortConf struct {
 	RxQueues, TxQueues uint16 // 0 = 1
 	RxDesc, TxDesc     uint16 // descriptors per queue; 0 = 1024; clamped to the PMD's limits
 	MTU                uint16 // 0 = leave the default
+	// RxInterrupts asks for rx queue interrupts (RxQueueFD), for a reader
+	// that sleeps between bursts instead of polling.
+	RxInterrupts bool
 }
 
 // PortConfigure configures port with c: rte_eth_dev_configure (RSS over
@@ -131,7 +134,11 @@ func PortConfigure(port uint16, c PortConf, pool *Mempool, socket int) error {
 		socket = int(C.rte_eth_dev_socket_id(C.uint16_t(port)))
 	}
 	p := C.uint16_t(port)
-	if r := C.govs_eth_dev_configure(p, C.uint16_t(nrx), C.uint16_t(ntx)); r < 0 {
+	intr := C.int(0)
+	if c.RxInterrupts {
+		intr = 1
+	}
+	if r := C.govs_eth_dev_configure(p, C.uint16_t(nrx), C.uint16_t(ntx), intr); r < 0 {
 		return newError(int(r), "rte_eth_dev_configure(port %d, %d rx queues, %d tx queues)", port, nrx, ntx)
 	}
 	if r := C.rte_eth_dev_adjust_nb_rx_tx_desc(p, &rxd, &txd); r < 0 {
@@ -158,6 +165,18 @@ func PortConfigure(port uint16, c PortConf, pool *Mempool, socket int) error {
 		}
 	}
 	return nil
+}
+
+// RxQueueFD is the file descriptor that polls readable while frames wait
+// on an rx queue of a started port configured with RxInterrupts
+// (rte_eth_dev_rx_intr_ctl_q_get_fd). It belongs to the port: never
+// close it, never read it.
+func RxQueueFD(port, queue uint16) (int, error) {
+	fd := C.rte_eth_dev_rx_intr_ctl_q_get_fd(C.uint16_t(port), C.uint16_t(queue))
+	if fd < 0 {
+		return -1, newError(int(C.ENOTSUP), "rte_eth_dev_rx_intr_ctl_q_get_fd(port %d, queue %d)", port, queue)
+	}
+	return int(fd), nil
 }
 
 // PortStart starts port (rte_eth_dev_start).

@@ -112,16 +112,19 @@ static inline int govs_pktmbuf_alloc_bulk(struct rte_mempool *mp,
 /*
  * rte_eth_dev_configure with a zeroed rte_eth_conf, plus RSS over IP/TCP/UDP
  * when there is more than one rx queue (restricted to what the PMD supports),
- * so that flows spread over lcores and each flow stays on one queue.
+ * so that flows spread over lcores and each flow stays on one queue; with
+ * rx_intr, rx queue interrupts (an fd per queue that polls readable when
+ * frames wait, for a reader that sleeps).
  */
 static inline int govs_eth_dev_configure(uint16_t port, uint16_t nb_rx,
-	uint16_t nb_tx)
+	uint16_t nb_tx, int rx_intr)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	int r;
 
 	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.rxq = rx_intr ? 1 : 0;
 	if (nb_rx > 1) {
 		r = rte_eth_dev_info_get(port, &info);
 		if (r != 0)

@@ -35,15 +35,30 @@ const (
 	cfuzzNoRSTCheck = 1 << 4
 	cfuzzSrcLimit   = 1 << 5
 	cfuzzICMPSlow   = 1 << 6
+	cfuzzKernel     = 1 << 7 // both ports have a kernel interface
+)
+
+// Frame ops beyond fixing checksums and ending the burst (fp_fuzz.c).
+const (
+	cfuzzOpEndBurst   = 1 << 1
+	cfuzzOpRemoveDest = 1 << 4 // dest (port byte / 2) is replaced: its conns lose their server
+	cfuzzOpFlipExpire = 1 << 5 // every service flips expire_nodest_conn
+	cfuzzOpPuntFree   = 1 << 6 // the punt ring has (port byte % 8) free slots
 )
 
 // cfuzzFrame encodes one frame: fix checksums, optionally end the burst.
 func cfuzzFrame(frame []byte, port byte, endBurst bool) []byte {
-	op := byte(1)
+	op := byte(0)
 	if endBurst {
-		op |= 2
+		op |= cfuzzOpEndBurst
 	}
-	b := []byte{op, port, 0, 0}
+	return cfuzzOp(op, frame, port)
+}
+
+// cfuzzOp encodes one frame with op's bits, checksums fixed; port's low
+// bit is the port it arrives on, the rest is op's argument.
+func cfuzzOp(op byte, frame []byte, port byte) []byte {
+	b := []byte{op | 1, port, 0, 0}
 	binary.BigEndian.PutUint16(b[2:], uint16(len(frame)))
 	return append(b, frame...)
 }
@@ -63,6 +78,11 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 	for i := 0; i < 70; i++ { // over the target's 64 connections: eviction
 		flood = append(flood, cfuzzFrame(tcpSeg(t, macClient, macWAN, netip.AddrFrom4([4]byte{10, 0, 0, byte(2 + i%4)}), uint16(3000+i), vip, 80, flSYN, ""), 0, i%32 == 31))
 	}
+	wanAddr, lanAddr := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.1.0.1")
+	vrrpGroup := netip.MustParseAddr("224.0.0.18")
+	vrrpAdvert := ipFrame(t, macClient, groupMAC(vrrpGroup), netip.MustParseAddr("10.0.0.5"), vrrpGroup, layers.IPProtocol(112), "vrrp")
+	sshTo := func(sport uint16) []byte { return tcpSeg(t, macClient, macWAN, client, sport, wanAddr, 22, flSYN, "") }
+	data := func(sport uint16) []byte { return tcpSeg(t, macClient, macWAN, client, sport, vip, 80, flACK, "more") }
 	type seed struct {
 		opts   byte
 		frames [][]byte
@@ -120,6 +140,32 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 			cfuzzFrame(rst(1+5<<16), 0, true),
 		}},
 		"flood-and-source-limit": {cfuzzSrcLimit, flood},
+		// what the kernel interfaces get, what they do not, and the
+		// punt ring's reserve (4 in the target) refusing them
+		"kernel": {cfuzzKernel, [][]byte{
+			cfuzzFrame(sshTo(40000), 0, false),
+			cfuzzFrame(echoFrame(t, wanAddr), 0, false),
+			cfuzzFrame(vrrpAdvert, 0, false),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, netip.MustParseAddr("127.0.0.1"), 1000, wanAddr, 22, flSYN, ""), 0, false),
+			cfuzzFrame(echoFrame(t, vip), 0, false),
+			cfuzzFrame(arpFrame(arpReq(client, wanAddr)), 0, true),
+			cfuzzFrame(tcpSeg(t, macRS[0], macLAN, netip.MustParseAddr("10.1.0.11"), 80, lanAddr, 40001, flSYNACK, ""), 1, true),
+			cfuzzOp(cfuzzOpPuntFree, sshTo(40002), 6), // 6 free: two for the kernel, then kernel_full
+			cfuzzFrame(sshTo(40003), 0, false),
+			cfuzzFrame(sshTo(40004), 0, false),
+			cfuzzFrame(arpFrame(arpReq(client, vip)), 0, true),
+		}},
+		// a connection whose server leaves: dropped, then expired and
+		// scheduled anew (the first SYN goes to dest 2, the TUN server)
+		"dest-unavailable": {0, [][]byte{
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1001, vip, 80, flSYN, ""), 0, true),
+			cfuzzOp(cfuzzOpRemoveDest|cfuzzOpEndBurst, data(1000), 4),
+			cfuzzFrame(data(1001), 0, true),
+			cfuzzOp(cfuzzOpFlipExpire|cfuzzOpEndBurst, data(1000), 0),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(data(1000), 0, true),
+		}},
 		// an echo whose reply's checksummed words are all zero (RFC 1624's corner)
 		"echo-all-zero": {0, [][]byte{cfuzzFrame(serialize(t, eth(macClient, macWAN, layers.EthernetTypeIPv4),
 			ip4(client, vip, layers.IPProtocolICMPv4), &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0)}), 0, true)}},

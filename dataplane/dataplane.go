@@ -20,7 +20,10 @@ import (
 const (
 	inboxRing  = 4096 // lcore -> lcore hand-off of flows
 	puntRing   = 1024 // lcore -> slow path (ARP, packets waiting for a MAC)
-	injectRing = 1024 // slow path -> lcore (ARP replies and requests, released packets)
+	injectRing = 1024 // slow path -> lcore (ARP replies and requests, released packets, the kernel's frames)
+	// puntReserve is the part of a punt ring that packets for the kernel
+	// interfaces leave free, for ARP and packets waiting for a MAC.
+	puntReserve = puntRing / 4
 )
 
 // Dataplane owns EAL, the ports, the mbuf pool, the worker lcores (each
@@ -30,6 +33,8 @@ type Dataplane struct {
 	pool  *dpdk.Mempool
 	ports []portInfo
 	specs []PortSpec
+	// kernel are the ports' kernel interfaces (the exception path)
+	kernel []*kernelPort
 
 	lcores  []uint // worker lcore ids, by worker index
 	sh      *fastpath.Shared
@@ -88,6 +93,9 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 	if err := checkOptions(opts); err != nil {
 		return nil, err
 	}
+	if err := checkKernelPorts(spec.Ports); err != nil {
+		return nil, err
+	}
 	if err := checkHugepages(opts.EALArgs); err != nil {
 		return nil, err
 	}
@@ -118,6 +126,16 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 			return nil, err
 		}
 		dp.ports = append(dp.ports, pi)
+	}
+	for i, ps := range spec.Ports {
+		if !ps.Kernel.Enabled {
+			continue
+		}
+		k, err := dp.startKernelPort(i, ps, dp.ports[i], socket)
+		if err != nil {
+			return nil, err
+		}
+		dp.kernel = append(dp.kernel, k)
 	}
 	if err := dp.buildWorkers(); err != nil {
 		return nil, err
@@ -180,7 +198,7 @@ func (dp *Dataplane) buildWorkers() (err error) {
 		w, err := fastpath.NewWorker(mem, dp.sh, fastpath.WorkerConfig{
 			Index: i, Queue: i, Burst: dp.opts.Burst, ConnCapacity: dp.opts.ConnTableSize,
 			HashSeed: rand.Uint64(), IdleBackoff: dp.opts.IdleBackoff, IdleSleepMax: dp.opts.IdleSleepMax,
-			TSCHz: hz, Socket: sock, Punt: punt.Ptr(), Inject: inject.Ptr(),
+			TSCHz: hz, Socket: sock, Punt: punt.Ptr(), Inject: inject.Ptr(), PuntReserve: puntReserve,
 		})
 		if err != nil {
 			return fmt.Errorf("lcore %d: %w (more hugepages or a smaller dataplane.conn_table_size)", lc, err)
@@ -279,6 +297,10 @@ func samePorts(old, new []PortSpec) error {
 		return fmt.Errorf("ports: %d configured, %d running; changing ports needs a restart of govsd", len(new), len(old))
 	}
 	for i := range old {
+		if old[i].Kernel != new[i].Kernel {
+			return fmt.Errorf("ports[%d] (%s).kernel: changed (enabled %v, name %q -> enabled %v, name %q); the kernel interface is created at start, changing it needs a restart of govsd",
+				i, new[i].Name, old[i].Kernel.Enabled, old[i].Kernel.Name, new[i].Kernel.Enabled, new[i].Kernel.Name)
+		}
 		if !reflect.DeepEqual(old[i], new[i]) {
 			return fmt.Errorf("ports[%d] (%s): changed; changing ports needs a restart of govsd", i, new[i].Name)
 		}

@@ -25,14 +25,22 @@ func FuzzProcess(f *testing.F) {
 			return
 		}
 		for port := 0; port < 2; port++ {
-			r := newRig(t, 64, testSpec())
-			o := r.run(slices.Clone(frame), port)
-			checkOutput(t, frame, port, o)
+			for _, kernel := range []bool{false, true} {
+				spec := testSpec()
+				if kernel {
+					spec = kernelSpec()
+				}
+				r := newRig(t, 64, spec)
+				o := r.run(slices.Clone(frame), port)
+				checkOutput(t, frame, port, kernel, o)
+			}
 		}
 	})
 }
 
-func checkOutput(t *testing.T, in []byte, inPort int, o fastpath.Output) {
+// checkOutput checks what became of frame received on inPort, with or
+// without kernel interfaces on the ports.
+func checkOutput(t *testing.T, in []byte, inPort int, kernel bool, o fastpath.Output) {
 	switch o.Verdict {
 	case fastpath.VerdictDropped:
 		if o.Drop == fastpath.DropNone {
@@ -40,6 +48,10 @@ func checkOutput(t *testing.T, in []byte, inPort int, o fastpath.Output) {
 		}
 		return
 	case fastpath.VerdictPunted:
+		if kernel && o.Punt == fastpath.PuntKernel {
+			checkForKernel(t, in)
+			return
+		}
 		if o.Punt != fastpath.PuntARP || len(in) < 14 || in[12] != 0x08 || in[13] != 0x06 {
 			t.Fatalf("punted %v a frame of ethertype %x", o.Punt, in[12:14])
 		}
@@ -60,6 +72,9 @@ func checkOutput(t *testing.T, in []byte, inPort int, o fastpath.Output) {
 	}
 	src, dst := addrOf(d.ip.SrcIP), addrOf(d.ip.DstIP)
 	inSrc, inDst := netip.AddrFrom4([4]byte(in[26:30])), netip.AddrFrom4([4]byte(in[30:34]))
+	if kernel && (inDst == wanAddr || inDst == lanAddr) {
+		t.Fatalf("answered %v -> %v in the fast path: the kernel interface serves the port address", inSrc, inDst)
+	}
 	switch {
 	case o.Port == inPort && p.Proto == packet.ProtoICMP && p.ICMPType == packet.ICMPEchoReply:
 		if src != inDst || dst != inSrc || !bytes.Equal(o.Frame[0:6], in[6:12]) {
@@ -82,5 +97,21 @@ func checkOutput(t *testing.T, in []byte, inPort int, o fastpath.Output) {
 		}
 	default:
 		t.Fatalf("a frame from port %d left on port %d: %v -> %v", inPort, o.Port, src, dst)
+	}
+}
+
+// checkForKernel: what goes to a kernel interface is an unchanged valid
+// IPv4 frame to a port address, or multicast to its group's MAC.
+func checkForKernel(t *testing.T, in []byte) {
+	var p packet.Parsed
+	if e := packet.Parse(in, &p); e != packet.OK || len(in) < 34 {
+		t.Fatalf("punted for the kernel a frame that does not parse: %v", e)
+	}
+	dst := netip.AddrFrom4([4]byte(in[30:34]))
+	switch {
+	case dst == wanAddr || dst == lanAddr:
+	case dst.IsMulticast() && packet.MAC(in[0:6]) == groupMAC(dst):
+	default:
+		t.Fatalf("punted for the kernel a packet to %v (MAC %x)", dst, in[0:6])
 	}
 }

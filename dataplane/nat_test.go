@@ -173,31 +173,6 @@ func put32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
 
-func TestEstablishedSurvivesReload(t *testing.T) {
-	r := newRig(t, 16, testSpec())
-	syn := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, true, false, "")
-	r.expectSent(syn, 0)
-	first := dstAddr(syn)
-	// new config: only one server, and not the one in use
-	spec := testSpec()
-	other := rsAddrs[0]
-	if other == first {
-		other = rsAddrs[1]
-	}
-	spec.Services[0].Dests = []DestSpec{{Addr: other, Port: 8080, Weight: 1}}
-	r.apply(spec)
-	data := tcpFrame(t, macClient, macWAN, client, 40000, vip, 80, false, true, "more")
-	r.expectSent(data, 0)
-	if got := dstAddr(data); got != first {
-		t.Fatalf("established flow moved from %v to %v on reload", first, got)
-	}
-	syn2 := tcpFrame(t, macClient, macWAN, client, 40001, vip, 80, true, false, "")
-	r.expectSent(syn2, 0)
-	if got := dstAddr(syn2); got != other {
-		t.Fatalf("new flow went to %v, want %v", got, other)
-	}
-}
-
 func TestExpiryFreesConnections(t *testing.T) {
 	r := newRig(t, 64, testSpec())
 	r.expectSent(udpFrame(t, macClient, macWAN, client, 5000, vip, 53, "q"), 0)

@@ -220,6 +220,20 @@ func TestTimeExceeded(t *testing.T) {
 	if st := r.h.Counters().Lcore(); st.TimeExceededSent != 1 || st.Answered != 1 || st.Created != 0 {
 		t.Fatalf("time_exceeded_sent %d answered %d created %d", st.TimeExceededSent, st.Answered, st.Created)
 	}
+	// an error that waits for its neighbour counts once it is held, not
+	// when the punt ring refuses it
+	stranger := netip.MustParseAddr("10.0.0.9") // no MAC known
+	far := tcpFrame(t, macClient, macWAN, stranger, 5001, vip, 80, true, false, "")
+	setTTL(far, 1)
+	r.h.LimitPunt(0)
+	r.expectDrop(append([]byte(nil), far...), 0, fastpath.DropNeighUnresolved)
+	r.h.LimitPunt(1 << 30)
+	if o := r.expect(far, 0, fastpath.VerdictPunted); o.Punt != fastpath.PuntNeigh {
+		t.Fatalf("time exceeded for an unknown neighbour punted as %v", o.Punt)
+	}
+	if st := r.h.Counters().Lcore(); st.TimeExceededSent != 2 || st.Answered != 1 {
+		t.Fatalf("after one refused and one held: time_exceeded_sent %d answered %d, want 2 and 1", st.TimeExceededSent, st.Answered)
+	}
 	// an ICMP error is never answered with one
 	q := udpFrame(t, macClient, macWAN, client, 5000, vip, 53, "query")
 	r.expectSent(q, 0)

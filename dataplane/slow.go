@@ -11,7 +11,8 @@ import (
 )
 
 // How the slow path goroutine paces itself: ARP answers wait at most
-// maxNap after arriving; timers run every tick.
+// maxNap after arriving (frames from a kernel interface wake it at once);
+// timers run every tick.
 const (
 	minNap   = 50 * time.Microsecond
 	maxNap   = time.Millisecond
@@ -27,6 +28,7 @@ type slowRunner struct {
 	sp     *slowpath.SlowPath
 	reader *fastpath.PuntReader
 	buf    []fastpath.Punted
+	kernel *kernelRelay
 
 	quit, done chan struct{}
 	watching   bool // set once every lcore was launched (read by run only)
@@ -40,6 +42,11 @@ func newSlowRunner(dp *Dataplane) (*slowRunner, error) {
 	}
 	r := &slowRunner{dp: dp, reader: reader, buf: make([]fastpath.Punted, 64), quit: make(chan struct{}), done: make(chan struct{})}
 	r.sp = slowpath.New(slowpath.Config{MaxEntries: dp.opts.NeighCapacity}, dp.neigh, wire{dp})
+	inject := make([]unsafe.Pointer, len(dp.inject))
+	for i, ring := range dp.inject {
+		inject[i] = ring.Ptr()
+	}
+	r.kernel = newKernelRelay(dpdkTaps{pool: dp.pool.Ptr()}, len(dp.ports), dp.kernel, inject)
 	return r, nil
 }
 
@@ -87,7 +94,7 @@ func (r *slowRunner) run() {
 	next := time.Now()
 	for {
 		now := time.Now()
-		n := r.drain(now)
+		n := r.drain(now) + r.kernel.receive()
 		if !now.Before(next) {
 			r.sp.Tick(now)
 			r.dp.pub.Reclaim()
@@ -99,27 +106,54 @@ func (r *slowRunner) run() {
 		} else {
 			nap = min(2*nap, maxNap)
 		}
-		timer.Reset(nap)
-		select {
-		case <-r.quit:
+		if !r.pause(nap, timer) {
 			return
-		case <-r.dp.watchLcores:
-			r.watching = true
-		case <-timer.C:
 		}
 	}
 }
 
-// drain hands every punted packet waiting on the rings to the slow path.
+// pause waits nap (less when a kernel interface has frames: they never
+// wait out a nap) and reports whether the runner goes on.
+func (r *slowRunner) pause(nap time.Duration, timer *time.Timer) bool {
+	if r.kernel.sleep(nap) {
+		select {
+		case <-r.quit:
+			return false
+		case <-r.dp.watchLcores:
+			r.watching = true
+		default:
+		}
+		return true
+	}
+	timer.Reset(nap)
+	select {
+	case <-r.quit:
+		return false
+	case <-r.dp.watchLcores:
+		r.watching = true
+	case <-timer.C:
+	}
+	return true
+}
+
+// drain hands every punted packet waiting on the rings to the slow path,
+// and the kernel interfaces' to their taps.
 func (r *slowRunner) drain(now time.Time) int {
 	total := 0
+	defer r.kernel.flush()
 	for i, ring := range r.dp.punt {
 		for {
 			n := r.reader.Read(ring.Ptr(), r.buf)
 			for j := range n {
+				if r.buf[j].Reason == fastpath.PuntKernel {
+					r.kernel.take(r.buf[j])
+					continue
+				}
 				p := &puntedPacket{p: r.buf[j], inject: r.dp.inject[i].Ptr()}
 				switch p.p.Reason {
 				case fastpath.PuntARP:
+					// the kernel's copy first: the slow path may answer in place
+					r.kernel.copyARP(p.p.InPort, p.p.Frame)
 					r.sp.HandleARP(p, p.p.InPort, now)
 				case fastpath.PuntNeigh:
 					r.sp.HandleUnresolved(p, p.p.OutPort, p.p.Hop, now)

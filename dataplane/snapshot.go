@@ -26,6 +26,7 @@ type portInfo struct {
 	mask    uint32
 	gateway uint32 // 0 = none
 	mtu     int
+	kernel  bool // has a kernel interface
 }
 
 // destInfo is one real server of a compiled service, for status.
@@ -111,7 +112,7 @@ func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compi
 		return nil, fmt.Errorf("services: %d configured, at most %d", len(spec.Services), MaxServices)
 	}
 	for _, p := range ports {
-		c.fp.Ports = append(c.fp.Ports, fastpath.Port{IP: p.ip, Net: p.net, Mask: p.mask, Gateway: p.gateway, DPDKID: p.dpdk, MTU: uint16(p.mtu), MAC: p.mac})
+		c.fp.Ports = append(c.fp.Ports, fastpath.Port{IP: p.ip, Net: p.net, Mask: p.mask, Gateway: p.gateway, DPDKID: p.dpdk, MTU: uint16(p.mtu), MAC: p.mac, Kernel: p.kernel})
 		if p.gateway != 0 {
 			gp, _ := connectedPort(ports, p.gateway)
 			c.wanted[p.gateway] = gp
@@ -149,7 +150,8 @@ func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idA
 		return fmt.Errorf("%s.scheduler: %w", field, err)
 	}
 	info := serviceInfo{id: id, name: ss.Name, vip: vip, proto: ss.Proto, port: ss.Port, scheduler: table.Name}
-	fs := fastpath.Service{VIP: vip, Port: ss.Port, Proto: ss.Proto, ID: id, VIPPort: uint8(vipPort), Table: table.Entries, WRRMax: table.Max}
+	fs := fastpath.Service{VIP: vip, Port: ss.Port, Proto: ss.Proto, ID: id, VIPPort: uint8(vipPort), Table: table.Entries, WRRMax: table.Max,
+		ExpireNodestConn: ss.ExpireNodestConn}
 	fs.SchedKind = fastpath.SchedSeq
 	if table.Kind == sched.WRRStep {
 		fs.SchedKind = fastpath.SchedWRRStep
@@ -214,7 +216,7 @@ func newPortInfo(ps PortSpec, dpdkID uint16, mac [6]byte) portInfo {
 		mask = ^uint32(0) << (32 - bits)
 	}
 	ip := addrU32(ps.Addr.Addr())
-	p := portInfo{name: ps.Name, dpdk: dpdkID, mac: mac, ip: ip, net: ip & mask, mask: mask, mtu: ps.MTU}
+	p := portInfo{name: ps.Name, dpdk: dpdkID, mac: mac, ip: ip, net: ip & mask, mask: mask, mtu: ps.MTU, kernel: ps.Kernel.Enabled}
 	if ps.Gateway.IsValid() {
 		p.gateway = addrU32(ps.Gateway)
 	}

@@ -25,6 +25,18 @@ type PortSpec struct {
 	Gateway netip.Addr   // optional next hop for destinations outside every subnet
 	MTU     int
 	Static  []StaticNeighbor // permanent ARP entries
+	Kernel  KernelSpec       // start-time: a change needs a restart
+}
+
+// KernelSpec is a port's kernel interface (the exception path): a net_tap
+// device govsd creates with the port's MAC, MTU and address, through
+// which the kernel stack uses the data port as its own NIC. What the fast
+// path does not serve itself on the port's address (and IPv4 multicast,
+// and a copy of ARP) goes to it; what the kernel sends on it leaves the
+// data port.
+type KernelSpec struct {
+	Enabled bool
+	Name    string // the kernel interface's name (IFNAMSIZ: at most 15 bytes)
 }
 
 // StaticNeighbor is a permanent neighbour entry on a port.
@@ -49,6 +61,12 @@ type ServiceSpec struct {
 	Port      uint16
 	Scheduler string
 	Dests     []DestSpec
+	// ExpireNodestConn removes a connection whose real server left the
+	// configuration at its next client packet, so that the client's next
+	// SYN is scheduled anew (IPVS's expire_nodest_conn). Without it such
+	// packets are dropped until the connection times out. Either way a
+	// server of weight 0 keeps its connections (drain).
+	ExpireNodestConn bool
 }
 
 // Spec is what can change on a reload: services, timeouts and the security

@@ -121,7 +121,11 @@ func TestAdvNATBadICMPChecksum(t *testing.T) {
 	a.client(corrupt(echoTo(t, s.fromClient(), clientIP, vip, port)), corrupt(echoTo(t, s.fromClient(), clientIP, wanAddr, port)),
 		echoTo(t, s.fromClient(), clientIP, vip, port))
 	a.settle()
-	a.wantDrop("bad_icmp_checksum", 2)
+	// To the VIP the fast path answers echo and checks the checksum; to
+	// the port address the kernel interface takes echo, and the kernel
+	// drops the bad one itself (the reply count below shows it did).
+	a.wantDrop("bad_icmp_checksum", 1)
+	a.want("stats.lcores.punted.kernel", 1)
 	a.want("stats.lcores.answered", 1)
 	if got := a.at("client", byDirector(s.wanMAC, icmpType(0))); len(got) != 1 || got[0].Src.String() != vip {
 		t.Errorf("echo replies at the client: want exactly one, from the VIP (to the valid request):\n%s", netlab.FormatFrames(got, 5))

@@ -1,6 +1,8 @@
 // Package e2e holds the end-to-end tests of govsd: they build the real
-// daemon and govsctl, start govsd as a subprocess on DPDK net_tap ports, and
-// send real HTTP, TCP and UDP traffic through it between network namespaces
+// daemon and govsctl, start govsd as a subprocess on DPDK net_tap ports
+// inside the lab's director namespace (never the root namespace: what
+// govsd does to kernel interfaces and routes stays in the lab), and send
+// real HTTP, TCP and UDP traffic through it between network namespaces
 // built with internal/netlab. They need root and hugepages (scripts/deps.sh
 // sets both up); off CI they skip without them, on CI (CI=true) they fail.
 //
@@ -11,6 +13,9 @@
 //   - NAT (nat_*_test.go): client -> WAN port, LAN port -> real servers.
 //   - DR and TUN (dr_test.go, tun_test.go, bodies in dsr_test.go): one
 //     segment; real servers set up by "govsctl realserver setup".
+//   - Health (health_*_test.go, kernel_*_test.go): a NAT lab of its own
+//     with http checks, a sorry server and the kernel-side interfaces
+//     (health_lab_test.go).
 //
 // Test files sort so that each method's tests run together (dr, nat, tun).
 package e2e

@@ -15,20 +15,25 @@ import (
 	"github.com/govs-project/govs/internal/netlab"
 )
 
-// govsd is one daemon subprocess and its configuration file.
+// govsd is one daemon subprocess, the namespace it runs in and its
+// configuration file. The admin socket is a file, reached from the test's
+// own namespace; anything govsd serves over TCP (metrics) is reached from
+// inside ns.
 type govsd struct {
 	proc    *netlab.Proc
+	ns      *netlab.NS
 	cfgPath string
 	admin   *admin.Client
 }
 
-// startGovsd writes conf to dir/name and starts govsd on it.
-func startGovsd(dir, name string, conf []byte, socket string) (*govsd, error) {
-	g := &govsd{cfgPath: filepath.Join(dir, name), admin: admin.Dial(socket)}
+// startGovsd writes conf to dir/name and starts govsd on it inside ns, the
+// director's namespace: its taps and kernel interfaces appear there.
+func startGovsd(ns *netlab.NS, dir, name string, conf []byte, socket string) (*govsd, error) {
+	g := &govsd{ns: ns, cfgPath: filepath.Join(dir, name), admin: admin.Dial(socket)}
 	if err := writeFileAtomic(g.cfgPath, conf); err != nil {
 		return nil, err
 	}
-	p, err := netlab.StartProc(nil, bin("govsd"), "-config", g.cfgPath)
+	p, err := netlab.StartProcIn(ns, nil, bin("govsd"), "-config", g.cfgPath)
 	if err != nil {
 		return nil, err
 	}
@@ -55,8 +60,8 @@ func (g *govsd) exited() error {
 	}
 }
 
-// waitTaps waits until both tap interfaces are up in the root namespace,
-// that is, govsd has started its ports.
+// waitTaps waits until the tap interfaces are up in govsd's namespace,
+// that is, govsd has started its ports, and checks that govsd runs there.
 func (g *govsd) waitTaps(timeout time.Duration, names ...string) error {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -65,9 +70,12 @@ func (g *govsd) waitTaps(timeout time.Duration, names ...string) error {
 		}
 		ok := true
 		for _, n := range names {
-			ok = ok && netlab.WaitLink(n, true, 0) == nil
+			ok = ok && g.ns.WaitLink(n, true, 0) == nil
 		}
 		if ok {
+			if in, err := g.ns.Holds(g.proc.Pid()); err != nil || !in {
+				return fmt.Errorf("govsd (pid %d) is not in netns %s (%v)", g.proc.Pid(), g.ns.Name, err)
+			}
 			return nil
 		}
 		if time.Now().After(deadline) {

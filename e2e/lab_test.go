@@ -133,14 +133,14 @@ func (e *labEnv) report() string {
 	return b.String()
 }
 
-// startDaemon starts govsd on e.base, plugs its taps into the lab with
-// attach, waits until it is ready with every neighbour resolved, and makes
-// a first request with first: it also teaches the director and the client
-// each other's MAC (TCP retransmits the SYN if the first is lost). Errors
-// carry the daemon's state.
+// startDaemon starts govsd on e.base in the lab's director namespace,
+// plugs its taps into the lab with attach, waits until it is ready with
+// every neighbour resolved, and makes a first request with first: it also
+// teaches the director and the client each other's MAC (TCP retransmits
+// the SYN if the first is lost). Errors carry the daemon's state.
 func (e *labEnv) startDaemon(attach func() error, neighbours []string, first func() error) error {
 	var err error
-	if e.d, err = startGovsd(e.dir, "govsd.yaml", e.base.YAML(), e.base.Socket); err != nil {
+	if e.d, err = startGovsd(e.hosts.Director, e.dir, "govsd.yaml", e.base.YAML(), e.base.Socket); err != nil {
 		return err
 	}
 	fail := func(what string, err error) error {
@@ -162,9 +162,9 @@ func (e *labEnv) startDaemon(attach func() error, neighbours []string, first fun
 	return nil
 }
 
-// close stops govsd and removes the namespaces and the temporary
-// directory. It reports a govsd that did not exit 0 on SIGTERM, taps that
-// outlived it, and what the lab's Close reports.
+// close stops govsd and removes the namespaces (the director's too) and
+// the temporary directory. It reports a govsd that did not exit 0 on
+// SIGTERM, taps that outlived it, and what the lab's Close reports.
 func (e *labEnv) close() error {
 	var errs []error
 	if e.d != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govs-project/govs/internal/netlab"
+	"github.com/govs-project/govs/internal/netlab/netlabtest"
 )
 
 // badField is the field the invalid configurations get wrong: a weight
@@ -29,7 +29,8 @@ func TestNATBadConfigRejected(t *testing.T) {
 		conf := baseConf(tag, dir)
 		conf.FilePrefix, conf.Ports[0].Iface, conf.Ports[1].Iface = tag+"b", tag+"x", tag+"y"
 		conf.Socket = dir + "/bad.sock"
-		g, err := startGovsd(dir, "bad.yaml", withBadWeight(conf).YAML(), conf.Socket)
+		ns := netlabtest.NewNS(t, tag+"bd")
+		g, err := startGovsd(ns, dir, "bad.yaml", withBadWeight(conf).YAML(), conf.Socket)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestNATBadConfigRejected(t *testing.T) {
 			t.Errorf("govsd's output does not name %s:\n%s", badField, out)
 		}
 		for _, name := range conf.taps() {
-			if netlab.LinkExists(name) {
+			if ns.LinkExists(name) {
 				t.Errorf("tap %s left behind after a refused start", name)
 			}
 		}

@@ -13,10 +13,10 @@ import (
 )
 
 // TestTapWireWithTestpmd checks the lab mechanics without govsd: DPDK's own
-// testpmd forwards between two net_tap ports like a wire, the taps are
-// moved into the lab exactly as for govsd, and HTTP, UDP and a long-lived
-// TCP connection cross it. When the NAT tests fail and this passes, look
-// at govsd rather than at the lab.
+// testpmd, started in the lab's director namespace, forwards between two
+// net_tap ports like a wire, the taps are moved into the lab exactly as for
+// govsd, and HTTP, UDP and a long-lived TCP connection cross it. When the
+// NAT tests fail and this passes, look at govsd rather than at the lab.
 func TestTapWireWithTestpmd(t *testing.T) {
 	requireEnv(t)
 	testpmd, err := exec.LookPath("dpdk-testpmd")
@@ -37,7 +37,7 @@ func TestTapWireWithTestpmd(t *testing.T) {
 	}
 	t.Cleanup(func() { lab.Close() })
 
-	p, err := netlab.StartProc(nil, testpmd, "-l", "0-1", "--no-pci", "--in-memory",
+	p, err := netlab.StartProcIn(lab.Director, nil, testpmd, "-l", "0-1", "--no-pci", "--in-memory",
 		"--file-prefix", prefix, "-m", "128", "--no-telemetry",
 		"--vdev=net_tap0,iface="+wan, "--vdev=net_tap1,iface="+lan,
 		"--", "--auto-start", "--total-num-mbufs=8192", "--stats-period", "5")

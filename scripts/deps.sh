@@ -13,10 +13,11 @@ die() { echo "deps: ERROR: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (apt-get, hugepages)"
 
 # Packages: DPDK and its headers for cgo, the tools the e2e tests and the
-# demo call (ip, ping, tcpdump for debugging, curl), a C toolchain.
+# demo call (ip, ping, nft to black-hole a real server's port, tcpdump for
+# debugging, curl), a C toolchain.
 # clang and its runtimes build the fast path's libFuzzer target with
 # ASan/UBSan (make test runs its corpus); llvm symbolizes their reports.
-pkgs=(dpdk dpdk-dev libdpdk-dev pkg-config iproute2 iputils-ping tcpdump curl
+pkgs=(dpdk dpdk-dev libdpdk-dev pkg-config iproute2 iputils-ping nftables tcpdump curl
       build-essential procps ca-certificates clang libclang-rt-14-dev llvm)
 missing=()
 for p in "${pkgs[@]}"; do

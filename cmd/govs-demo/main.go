@@ -1,9 +1,16 @@
 // Command govs-demo shows govs at work on one machine: it builds the NAT
 // topology of a configuration (client and real servers in network
-// namespaces, the director's net_tap ports moved in between), starts govsd,
-// sends HTTP and UDP requests through the VIP printing which real server
-// answered, prints govsctl's view, and tears everything down (also on
-// Ctrl-C). It needs root and hugepages: run it with "make demo".
+// namespaces, govsd in one of its own whose net_tap ports are moved in
+// between), starts govsd, sends HTTP and UDP requests through the VIP
+// printing which real server answered, forges frames govsd must drop,
+// scrapes the metrics from govsd's namespace, then stops a real server's
+// HTTP under a client loop (a request every 20 ms) and shows govsd's
+// health checks taking it out and bringing it back, counting the requests
+// that failed meanwhile, pings the director's port addresses (answered by
+// its kernel through the kernel-side interfaces), prints govsctl's view,
+// and tears everything down (also on Ctrl-C). Every step checks what it
+// shows: the demo exits non-zero naming the step that failed. It needs
+// root and hugepages: run it with "make demo".
 package main
 
 import (

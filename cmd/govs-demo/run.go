@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/govs-project/govs/control/admin"
@@ -62,8 +63,8 @@ func run(ctx context.Context, o options) error {
 	if err := os.MkdirAll(filepath.Dir(topo.socket), 0o755); err != nil {
 		return err
 	}
-	step("starting %s -config %s (log: %s)", o.govsd, o.config, logf.Name())
-	d, err := netlab.StartProc(logf, o.govsd, "-config", o.config)
+	step("starting %s -config %s in namespace %s (log: %s)", o.govsd, o.config, lab.Director.Name, logf.Name())
+	d, err := netlab.StartProcIn(lab.Director, logf, o.govsd, "-config", o.config)
 	if err != nil {
 		return err
 	}
@@ -78,8 +79,10 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("%w\n--- govsd output:\n%s", err, d.Output())
 	}
 
-	if err := waitFor(ctx, d, 30*time.Second, func() bool {
-		return netlab.WaitLink(topo.wanTap, true, 0) == nil && netlab.WaitLink(topo.lanTap, true, 0) == nil
+	// polled often: govsd's health checks start at once, and those sent
+	// before the ports are wired into the lab fail
+	if err := pollFor(ctx, d, 10*time.Millisecond, 30*time.Second, func() (bool, error) {
+		return lab.Director.WaitLink(topo.wanTap, true, 0) == nil && lab.Director.WaitLink(topo.lanTap, true, 0) == nil, nil
 	}); err != nil {
 		return daemonErr(fmt.Errorf("waiting for taps %s and %s: %w", topo.wanTap, topo.lanTap, err))
 	}
@@ -99,6 +102,9 @@ func run(ctx context.Context, o options) error {
 	}); err != nil {
 		return daemonErr(fmt.Errorf("waiting for readiness: %w", err))
 	}
+	if err := waitChecksUp(ctx, d, cl, topo); err != nil {
+		return daemonErr(fmt.Errorf("waiting for the health checks to pass: %w", err))
+	}
 
 	if err := sendHTTP(ctx, lab, topo, o.nHTTP); err != nil {
 		return daemonErr(err)
@@ -115,6 +121,17 @@ func run(ctx context.Context, o options) error {
 		return daemonErr(fmt.Errorf("a GET after the forged frames: %w", err))
 	}
 	step("a GET after them is still served")
+	if topo.metrics != "" {
+		if err := showMetrics(lab.Director, topo.metrics); err != nil {
+			return daemonErr(err)
+		}
+	}
+	if err := showFailover(failoverRun{ctx: ctx, govsd: d, lab: lab, topo: topo, cl: cl, govsctl: o.govsctl}); err != nil {
+		return daemonErr(err)
+	}
+	if err := showKernelPath(ctx, lab, topo, cl, o.govsctl); err != nil {
+		return daemonErr(fmt.Errorf("kernel-side interface: %w", err))
+	}
 	for _, args := range [][]string{{"list"}, {"stats"}, {"lcores"}} {
 		if err := govsctl(ctx, o.govsctl, topo.socket, args...); err != nil {
 			return err
@@ -128,20 +145,29 @@ func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) 
 // waitFor polls cond every 100ms until it holds, the daemon exits, ctx is
 // cancelled or timeout passes.
 func waitFor(ctx context.Context, d *netlab.Proc, timeout time.Duration, cond func() bool) error {
+	return pollFor(ctx, d, 100*time.Millisecond, timeout, func() (bool, error) { return cond(), nil })
+}
+
+// pollFor polls cond every interval until it holds or fails, the daemon
+// exits, ctx is cancelled or timeout passes.
+func pollFor(ctx context.Context, d *netlab.Proc, every, timeout time.Duration, cond func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	for {
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-d.Done():
 			return fmt.Errorf("govsd exited with status %d", d.ExitCode())
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(every):
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %v", timeout)
 		}
 	}
-	return nil
 }
 
 func allResolved(st admin.Status, ips []string) bool {
@@ -211,10 +237,32 @@ func printCounts(count map[string]int, n int) {
 
 func govsctl(ctx context.Context, bin, socket string, args ...string) error {
 	full := append([]string{"-s", socket}, args...)
-	step("%s %v", bin, full)
+	step("%s %s", bin, strings.Join(full, " "))
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, full...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	return cmd.Run()
+}
+
+// showMetrics scrapes govsd's metrics listener from inside its namespace,
+// where the listener is (the admin socket, a file, is reached from here),
+// and prints how many series it exports.
+func showMetrics(director *netlab.NS, listen string) error {
+	url := "http://" + listen + "/metrics"
+	body, err := netlab.HTTPGetNewConn(director, url, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("scraping %s in netns %s: %w", url, director.Name, err)
+	}
+	var series int
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "govs_") {
+			series++
+		}
+	}
+	if series == 0 {
+		return fmt.Errorf("%s in netns %s has no govs_ series", url, director.Name)
+	}
+	step("metrics: %d govs_ series at %s (inside netns %s)", series, url, director.Name)
+	return nil
 }

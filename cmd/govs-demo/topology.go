@@ -15,10 +15,30 @@ import (
 type demoTopo struct {
 	wanTap, lanTap string
 	socket         string
+	metrics        string // metrics.listen, "" for none: reached from govsd's namespace
 	spec           netlab.NATSpec
 	httpVIP        netip.AddrPort // the first tcp service
 	udpVIP         netip.AddrPort // the first udp service
+	fail           failTarget     // in the first tcp service; zero when none is checked
+	// The director's port addresses and their kernel-side interfaces
+	// ("" when disabled), in govsd's namespace.
+	wanAddr, lanAddr     netip.Addr
+	wanKernel, lanKernel string
 }
+
+// failTarget is the real server the demo fails and brings back: of the
+// tcp service's servers with a check that a stopped listener fails (tcp,
+// http), the one with the highest weight, so the most requests are lost
+// while govsd detects it.
+type failTarget struct {
+	service string // as the health API names it: "tcp/10.0.0.100:80"
+	server  netip.AddrPort
+	check   config.Check
+	checked int // servers of the service with a check
+}
+
+// valid reports whether the configuration has a server to fail.
+func (f failTarget) valid() bool { return f.server.IsValid() }
 
 // topology derives the lab from cfg: ports named wan and lan on net_tap
 // devices, the client at the second host address of the wan subnet, every
@@ -37,6 +57,14 @@ func topology(cfg *config.Config) (demoTopo, error) {
 		return t, err
 	}
 	t.socket = cfg.Admin.Socket
+	t.metrics = cfg.Metrics.Listen
+	t.wanAddr, t.lanAddr = wan.Address.Addr(), lan.Address.Addr()
+	if wan.Kernel.Enabled {
+		t.wanKernel = wan.Kernel.Name
+	}
+	if lan.Kernel.Enabled {
+		t.lanKernel = lan.Kernel.Name
+	}
 	client := wan.Address.Masked().Addr().Next().Next()
 	if client == wan.Address.Addr() {
 		client = client.Next()
@@ -56,6 +84,7 @@ func topology(cfg *config.Config) (demoTopo, error) {
 		case s.Protocol == config.ProtoTCP && t.spec.HTTPPort == 0:
 			t.spec.HTTPPort = int(s.RealServers[0].Port)
 			t.httpVIP = netip.AddrPortFrom(s.VIP, s.Port)
+			t.fail = failTargetOf(s)
 		case s.Protocol == config.ProtoUDP && t.spec.UDPPort == 0:
 			t.spec.UDPPort = int(s.RealServers[0].Port)
 			t.udpVIP = netip.AddrPortFrom(s.VIP, s.Port)
@@ -77,6 +106,28 @@ func topology(cfg *config.Config) (demoTopo, error) {
 		t.spec.ServerCIDRs = append(t.spec.ServerCIDRs, netip.PrefixFrom(a, lan.Address.Bits()).String())
 	}
 	return t, nil
+}
+
+// failTargetOf picks the failTarget of s (the last of equal weights).
+func failTargetOf(s config.Service) failTarget {
+	f := failTarget{service: fmt.Sprintf("%s/%s", s.Protocol, netip.AddrPortFrom(s.VIP, s.Port))}
+	var best *config.RealServer
+	for i, rs := range s.RealServers {
+		if rs.Check == nil || rs.Check.Type == config.CheckNone {
+			continue
+		}
+		f.checked++
+		if rs.Check.Type != config.CheckTCP && rs.Check.Type != config.CheckHTTP {
+			continue
+		}
+		if best == nil || rs.Weight >= best.Weight {
+			best = &s.RealServers[i]
+		}
+	}
+	if best != nil {
+		f.server, f.check = netip.AddrPortFrom(best.Address, best.Port), *best.Check
+	}
+	return f
 }
 
 func wanLan(cfg *config.Config) (wan, lan config.Port, err error) {

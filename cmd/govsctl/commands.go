@@ -22,6 +22,8 @@ var commands = []command{
 	{"stats", "traffic counters per service and real server (ipvsadm -Ln --stats)", show("/v1/services", statsText)},
 	{"status", "daemon state, ports and neighbours", show("/v1/status", statusText)},
 	{"lcores", "per-lcore counters and drop reasons", show("/v1/stats", lcoresText)},
+	{"checks", "health checkers, their last results and each service's quorum", show("/v1/health", checksText)},
+	{"events", "stream health state changes (-n N, -for DURATION)", events},
 	{"reload", "re-read and apply the configuration file", reload},
 	{"realserver", "set up this host as a DR/TUN real server: setup, teardown, status", realserverCmd},
 }
@@ -35,20 +37,24 @@ func lookup(name string) *command {
 	return nil
 }
 
-// noArgs accepts the global flags after the command too (govsctl stats -json)
-// and rejects anything else.
-func (e *env) noArgs(args []string) error {
-	if err := e.flags.Parse(args); err != nil {
+// parseOnlyFlags parses a verb's flags and refuses positional arguments;
+// a bad flag is a usage error, -h is not.
+func parseOnlyFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageError{err.Error()}
 	}
-	if e.flags.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", e.flags.Arg(0))}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
 }
+
+// noArgs accepts the global flags after the command too (govsctl stats -json)
+// and rejects anything else.
+func (e *env) noArgs(args []string) error { return parseOnlyFlags(e.flags, args) }
 
 // show builds a read-only command: GET path, then print raw JSON or text.
 func show(path string, text func(*env, *admin.Client) error) func(*env, []string) error {

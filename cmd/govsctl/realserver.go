@@ -43,14 +43,8 @@ func realserverCmd(e *env, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("unknown realserver verb %q: want setup, teardown or status", verb)}
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if err := parseOnlyFlags(fs, args); err != nil {
+		return err
 	}
 	o.VIPs = vips
 	var err error

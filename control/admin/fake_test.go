@@ -18,6 +18,18 @@ type fakeSource struct {
 
 	// With inStats set, Stats signals it and blocks until release is closed.
 	inStats, release chan struct{}
+
+	health Health
+	events chan Event // what Subscribe hands out; nil: a channel that never delivers
+}
+
+func (f *fakeSource) Health() Health { return f.health }
+
+func (f *fakeSource) Subscribe(int) (<-chan Event, func()) {
+	if f.events == nil {
+		return make(chan Event), func() {}
+	}
+	return f.events, func() {}
 }
 
 func (f *fakeSource) Status() Status      { return f.status }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/govs-project/govs/control/config"
 )
@@ -18,8 +19,13 @@ import (
 
 const ipvsTitle = "IP Virtual Server (govs)\n"
 
-// FormatList writes services like `ipvsadm -Ln`.
+// FormatList writes services like `ipvsadm -Ln`. Checked servers get their
+// health after ipvsadm's columns, so scripts reading those still work.
 func FormatList(w io.Writer, svcs []Service) error {
+	return formatList(w, svcs, time.Now())
+}
+
+func formatList(w io.Writer, svcs []Service, now time.Time) error {
 	var b strings.Builder
 	b.WriteString(ipvsTitle)
 	b.WriteString("Prot LocalAddress:Port Scheduler Flags\n")
@@ -27,8 +33,8 @@ func FormatList(w io.Writer, svcs []Service) error {
 	for _, s := range sortedServices(svcs) {
 		line(&b, "%s %s", serviceName(s), s.Scheduler)
 		for _, rs := range sortedRealServers(s.RealServers) {
-			line(&b, "  -> %-28s %-7s %-6d %-10d %-10d", hostPort(rs.Address, rs.Port),
-				forward(rs.Method), rs.Weight, rs.ActiveConns, rs.InactiveConns)
+			line(&b, "  -> %-28s %-7s %-6d %-10d %-10d %s", hostPort(rs.Address, rs.Port),
+				forward(rs.Method), rs.Weight, rs.ActiveConns, rs.InactiveConns, healthColumn(rs, now))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -44,6 +44,7 @@ func FormatStatus(w io.Writer, st Status) error {
 		t.write(&b)
 	}
 	b.WriteByte('\n')
+	writeKernel(&b, st.Kernel)
 
 	if len(st.Neighbors) == 0 {
 		b.WriteString("no neighbours\n")
@@ -60,6 +61,37 @@ func FormatStatus(w io.Writer, st Status) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeKernel prints the kernel interfaces: Rx is what the kernel got
+// from the port, Tx what it sent out of it; then the drops that counted,
+// by reason. Nothing when no port has one.
+func writeKernel(b *strings.Builder, ks []KernelInterface) {
+	if len(ks) == 0 {
+		return
+	}
+	b.WriteString("kernel interfaces (Rx: from the port to the kernel, Tx: from the kernel out of the port)\n")
+	t := table{header: []string{"Interface", "Port", "RxPkts", "RxBytes", "RxDrops", "TxPkts", "TxBytes", "TxDrops"}, numFrom: 2}
+	var drops []string
+	for _, k := range ks {
+		t.add(k.Name, k.Port, num(k.ToKernel.Packets), num(k.ToKernel.Bytes), num(total(k.ToKernel.Drops)),
+			num(k.FromKernel.Packets), num(k.FromKernel.Bytes), num(total(k.FromKernel.Drops)))
+		for _, d := range []struct {
+			dir string
+			m   map[string]uint64
+		}{{"rx", k.ToKernel.Drops}, {"tx", k.FromKernel.Drops}} {
+			for _, r := range slices.Sorted(maps.Keys(d.m)) {
+				if d.m[r] > 0 {
+					drops = append(drops, fmt.Sprintf("%s %s %s: %d", k.Name, d.dir, r, d.m[r]))
+				}
+			}
+		}
+	}
+	t.write(b)
+	if len(drops) > 0 {
+		b.WriteString("kernel interface drops: " + strings.Join(drops, ", ") + "\n")
+	}
+	b.WriteByte('\n')
 }
 
 // FormatLcores writes per-lcore counters — what each received and what
@@ -200,10 +232,11 @@ func writeSlowPath(b *strings.Builder, st Stats) {
 // writeDefences prints the hardening counters that are not drop reasons:
 // the ICMP errors sent and held back, the flood defence, failed injections.
 func writeDefences(b *strings.Builder, st Stats) {
-	var te, limited, evicted, failed uint64
+	var te, limited, evicted, failed, nodest uint64
 	var flooded []string
 	for _, l := range st.Lcores {
 		te, limited, evicted, failed = te+l.TimeExceededSent, limited+l.ICMPRateLimited, evicted+l.Evicted, failed+l.InjectFailed
+		nodest += l.NodestExpired
 		if l.FloodActive {
 			flooded = append(flooded, strconv.FormatUint(uint64(l.Lcore), 10))
 		}
@@ -212,8 +245,8 @@ func writeDefences(b *strings.Builder, st Stats) {
 	if len(flooded) > 0 {
 		flood = "on (lcore " + strings.Join(flooded, ", ") + ")"
 	}
-	fmt.Fprintf(b, "ICMP time exceeded sent: %d  ICMP errors rate-limited: %d  half-open evicted: %d  flood defence: %s  injections failed: %d\n",
-		te, limited, evicted, flood, failed)
+	fmt.Fprintf(b, "ICMP time exceeded sent: %d  ICMP errors rate-limited: %d  half-open evicted: %d  flood defence: %s  injections failed: %d  expired (server gone): %d\n",
+		te, limited, evicted, flood, failed, nodest)
 }
 
 // total sums a map of counters.

@@ -25,6 +25,11 @@ type Server struct {
 	mu   sync.Mutex
 	http *http.Server
 	path string
+
+	// streams is closed when the server stops, so event streams end
+	// instead of holding Shutdown for its whole timeout.
+	streams     chan struct{}
+	streamsOnce sync.Once
 }
 
 type route struct {
@@ -35,8 +40,10 @@ type route struct {
 // NewServer builds the API over src. /metrics is served only when gatherer
 // is non-nil.
 func NewServer(src Source, gatherer prometheus.Gatherer) *Server {
-	s := &Server{src: src}
+	s := &Server{src: src, streams: make(chan struct{})}
 	s.routes = map[string]route{
+		"/v1/health":   {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Health()) }},
+		"/v1/events":   {http.MethodGet, s.events},
 		"/v1/status":   {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Status()) }},
 		"/v1/services": {http.MethodGet, s.services},
 		"/v1/stats":    {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Stats()) }},
@@ -194,6 +201,7 @@ func (s *Server) stop(stopHTTP func(*http.Server) error) error {
 	if s.http == nil {
 		return nil
 	}
+	s.streamsOnce.Do(func() { close(s.streams) })
 	err := stopHTTP(s.http)
 	if rerr := os.Remove(s.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
 		err = rerr

@@ -2,7 +2,11 @@
 // the client govsctl uses, and the ipvsadm-like text formatting of replies.
 package admin
 
-import "github.com/govs-project/govs/dataplane/slowpath"
+import (
+	"time"
+
+	"github.com/govs-project/govs/dataplane/slowpath"
+)
 
 // Counters are traffic totals since the object was created.
 type Counters struct {
@@ -22,6 +26,13 @@ type RealServer struct {
 	ActiveConns   uint64   `json:"active_conns"`
 	InactiveConns uint64   `json:"inactive_conns"`
 	Stats         Counters `json:"stats"`
+	// Health is the checker's verdict (HealthUp...); empty when the
+	// service has no checks. A server that is down is listed although the
+	// dataplane no longer schedules it (weight 0).
+	Health      string    `json:"health,omitempty"`
+	HealthSince time.Time `json:"health_since,omitzero"`
+	HealthError string    `json:"health_error,omitempty"`
+	Sorry       bool      `json:"sorry,omitempty"` // the service's sorry server, serving while quorum is lost
 }
 
 // Service is one virtual service and its real servers.
@@ -72,14 +83,33 @@ type Neighbor struct {
 // Resolved reports whether the neighbour's MAC is known.
 func (n Neighbor) Resolved() bool { return n.State != NeighIncomplete && n.MAC != "" }
 
+// KernelTraffic is one direction of a kernel interface.
+type KernelTraffic struct {
+	Packets uint64            `json:"packets"`
+	Bytes   uint64            `json:"bytes"`
+	Drops   map[string]uint64 `json:"drops"` // by reason
+}
+
+// KernelInterface is a port's kernel-side interface (the exception path):
+// ToKernel is what the fast path handed the kernel from the port (drops:
+// kernel_full, tap_full, no_mbuf), FromKernel what the kernel sent out of
+// it (drops: inject_full, multi_segment, no_mbuf).
+type KernelInterface struct {
+	Name       string        `json:"name"`
+	Port       string        `json:"port"`
+	ToKernel   KernelTraffic `json:"to_kernel"`
+	FromKernel KernelTraffic `json:"from_kernel"`
+}
+
 // Status is the daemon's overall state.
 type Status struct {
-	Ready      bool         `json:"ready"`
-	Generation uint64       `json:"generation"` // config snapshots applied
-	ConfigFile string       `json:"config_file"`
-	Workers    []uint       `json:"workers"`
-	Ports      []PortStatus `json:"ports"`
-	Neighbors  []Neighbor   `json:"neighbors"`
+	Ready      bool              `json:"ready"`
+	Generation uint64            `json:"generation"` // config snapshots applied
+	ConfigFile string            `json:"config_file"`
+	Workers    []uint            `json:"workers"`
+	Ports      []PortStatus      `json:"ports"`
+	Kernel     []KernelInterface `json:"kernel_interfaces,omitempty"`
+	Neighbors  []Neighbor        `json:"neighbors"`
 }
 
 // LcoreStats are one worker lcore's counters.
@@ -115,8 +145,9 @@ type LcoreStats struct {
 	TimeExceededSent uint64 `json:"time_exceeded_sent"`
 	ICMPRateLimited  uint64 `json:"icmp_rate_limited"` // ICMP errors not sent: over security.icmp_rate
 	InjectFailed     uint64 `json:"inject_failed"`
-	Evicted          uint64 `json:"evicted"`      // half-open entries evicted for new connections
-	FloodActive      bool   `json:"flood_active"` // table over security.flood_threshold
+	Evicted          uint64 `json:"evicted"`        // half-open entries evicted for new connections
+	NodestExpired    uint64 `json:"nodest_expired"` // connections removed because their server left (expire_nodest_conn)
+	FloodActive      bool   `json:"flood_active"`   // table over security.flood_threshold
 }
 
 // MethodStats count what one forwarding method carried.
@@ -142,4 +173,5 @@ type Source interface {
 	// Reload re-reads the configuration file and applies it. An error that
 	// wraps a *ReloadRefusedError is reported to the client as a bad request.
 	Reload() error
+	HealthSource
 }

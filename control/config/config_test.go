@@ -22,8 +22,8 @@ import (
 const baseJSON = `{
   "eal": {"lcores": "0-1", "no_pci": false},
   "ports": [
-    {"name": "wan", "device": "net_tap0,iface=govs-wan", "address": "10.0.0.1/24"},
-    {"name": "lan", "device": "net_tap1,iface=govs-lan", "address": "10.1.0.1/24"}
+    {"name": "wan", "device": "net_tap0,iface=tap-wan", "address": "10.0.0.1/24"},
+    {"name": "lan", "device": "net_tap1,iface=tap-lan", "address": "10.1.0.1/24"}
   ],
   "services": [
     {"name": "web", "vip": "10.0.0.100", "protocol": "tcp", "port": 80,
@@ -198,7 +198,7 @@ func TestErrors(t *testing.T) {
 		{"gateway self", []set{{"ports[0].gateway", "10.0.0.1"}}, `ports[0].gateway: 10.0.0.1 is the port's own address`},
 		{"gateway syntax", []set{{"ports[0].gateway", "router"}}, `ports[0].gateway: "router" is not an IPv4 address like 10.0.0.1`},
 		{"mtu small", []set{{"ports[0].mtu", 10}}, `ports[0].mtu: must be between 68 and 9000, got 10`},
-		{"port unknown key", []set{{"ports[0].speed", 10}}, `ports[0].speed: unknown key; valid keys here: address, device, gateway, mtu, name`},
+		{"port unknown key", []set{{"ports[0].speed", 10}}, `ports[0].speed: unknown key; valid keys here: address, device, gateway, kernel_interface, mtu, name, static_neighbors`},
 
 		{"vip missing", []set{{"services[0].vip", del}}, `services[0].vip: required: an IPv4 address like 10.0.0.100`},
 		{"vip ipv6", []set{{"services[0].vip", "fd00::100"}}, `services[0].vip: "fd00::100" is not an IPv4 address like 10.0.0.1`},
@@ -211,7 +211,7 @@ func TestErrors(t *testing.T) {
 		{"port big", []set{{"services[0].port", 70000}}, `services[0].port: must be between 1 and 65535, got 70000`},
 		{"scheduler", []set{{"services[0].scheduler", "fifo"}}, `services[0].scheduler: unknown scheduler "fifo"; known: ` + strings.Join(sched.Names(), ", ")},
 		{"service dup", []set{{"services[1].protocol", "tcp"}, {"services[1].port", 80}}, `services[1]: tcp 10.0.0.100:80 is already defined by services[0]`},
-		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: name, port, protocol, real_servers, scheduler, vip`},
+		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: alpha, check, expire_nodest_conn, hysteresis, inhibit_on_failure, name, port, protocol, quorum, quorum_down, quorum_up, real_servers, scheduler, sorry_server, vip`},
 		{"no real servers", []set{{"services[0].real_servers", []any{}}}, `services[0].real_servers: at least one real server is required`},
 		{"rs address missing", []set{{"services[0].real_servers[0].address", del}}, `services[0].real_servers[0].address: required: an IPv4 address like 10.1.0.11`},
 		{"weight negative", []set{{"services[1].real_servers[0].weight", -3}}, `services[1].real_servers[0].weight: must be between 0 and 65535, got -3`},
@@ -225,7 +225,7 @@ func TestErrors(t *testing.T) {
 		{"dr port change", []set{{"services[0].real_servers[0].method", "dr"}}, `services[0].real_servers[0].port: dr forwarding cannot change the port: must equal the service port 80, got 8080`},
 		{"dr via gateway", []set{{"ports[0].gateway", "10.0.0.254"}, {"services[1].real_servers[0].method", "dr"}, {"services[1].real_servers[0].address", "10.7.0.1"}},
 			`services[1].real_servers[0].address: 10.7.0.1 is not inside any port's subnet; dr forwarding needs the real server on a directly connected segment`},
-		{"rs unknown key", []set{{"services[0].real_servers[0].wieght", 3}}, `services[0].real_servers[0].wieght: unknown key; valid keys here: address, method, port, weight`},
+		{"rs unknown key", []set{{"services[0].real_servers[0].wieght", 3}}, `services[0].real_servers[0].wieght: unknown key; valid keys here: address, check, inhibit_on_failure, method, notify_down, notify_up, port, weight`},
 
 		{"socket empty", []set{{"admin.socket", ""}}, `admin.socket: required: a unix socket path like /run/govs/govsd.sock`},
 		{"socket relative", []set{{"admin.socket", "govsd.sock"}}, `admin.socket: "govsd.sock" must be an absolute path`},
@@ -389,6 +389,7 @@ ports:
   - name: lan
     device: net_af_packet0,iface=eth1
     address: 10.1.0.1/16
+    kernel_interface: {enabled: false, name: lan0}
 services:
   - name: web
     vip: 192.0.2.100
@@ -422,11 +423,12 @@ func TestFullExample(t *testing.T) {
 		Security: defaultSecurity(),
 		Ports: []Port{
 			{Name: "wan", Device: "0000:03:00.0", Address: netip.MustParsePrefix("192.0.2.10/24"),
-				Gateway: netip.MustParseAddr("192.0.2.1"), MTU: 9000},
-			{Name: "lan", Device: "net_af_packet0,iface=eth1", Address: netip.MustParsePrefix("10.1.0.1/16"), MTU: 1500},
+				Gateway: netip.MustParseAddr("192.0.2.1"), MTU: 9000, Kernel: KernelInterface{Enabled: true, Name: "govs-wan"}},
+			{Name: "lan", Device: "net_af_packet0,iface=eth1", Address: netip.MustParsePrefix("10.1.0.1/16"), MTU: 1500,
+				Kernel: KernelInterface{Enabled: false, Name: "lan0"}},
 		},
 		Services: []Service{{
-			Name: "web", VIP: netip.MustParseAddr("192.0.2.100"), Protocol: ProtoTCP, Port: 443, Scheduler: "rr",
+			Name: "web", VIP: netip.MustParseAddr("192.0.2.100"), Protocol: ProtoTCP, Port: 443, Scheduler: "rr", Quorum: 1,
 			RealServers: []RealServer{
 				{Address: netip.MustParseAddr("10.1.0.11"), Port: 8443, Weight: 5, Method: MethodNAT},
 				{Address: netip.MustParseAddr("10.1.0.12"), Port: 443, Weight: 0, Method: MethodDR},
@@ -462,7 +464,7 @@ func TestEALArgsNoPCI(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"-l", "0-1", "-m", "256", "--in-memory", "--no-pci",
-		"--vdev=net_tap0,iface=govs-wan", "--vdev=net_tap1,iface=govs-lan"}
+		"--vdev=net_tap0,iface=tap-wan", "--vdev=net_tap1,iface=tap-lan"}
 	if got := c.EALArgs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("EALArgs = %q\nwant      %q", got, want)
 	}

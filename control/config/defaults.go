@@ -78,8 +78,58 @@ func DefaultTimeouts() Timeouts {
 	}
 }
 
-func defaultPort() Port { return Port{MTU: 1500} }
+func defaultPort() Port { return Port{MTU: 1500, Kernel: KernelInterface{Enabled: true}} }
 
-func defaultService() Service { return Service{Scheduler: "wrr"} }
+// defaultKernelName is a port's kernel-side interface name unless set.
+func defaultKernelName(port string) string { return "govs-" + port }
+
+// Quorum 1 is keepalived's: one healthy server of weight >= 1 is enough.
+func defaultService() Service { return Service{Scheduler: "wrr", Quorum: 1} }
+
+// defaultSorryServer is weight 1 as keepalived's; its port defaults to the
+// service port like a real server's.
+func defaultSorryServer() RealServer { return RealServer{Weight: 1, Method: MethodNAT} }
+
+// Check defaults. keepalived's are delay_loop 60s, connect_timeout 5s,
+// one retry (fall 2) and delay_before_retry 1s (3s for HTTP_GET); govs
+// checks more often (5s) so a dead server is out in seconds, with a
+// timeout (3s) that ends one check before the next is due.
+const (
+	defaultCheckInterval   = 5 * time.Second
+	defaultCheckTimeout    = 3 * time.Second
+	defaultCheckRetryDelay = time.Second
+	defaultCheckRise       = 1 // keepalived: one success brings a server up
+	defaultCheckFall       = 2 // keepalived: retry 1, one check plus one retry
+)
+
+// defaultCheck is a check of type t before the file's keys are applied.
+func defaultCheck(t CheckType) Check {
+	c := Check{
+		Type: t, Interval: defaultCheckInterval, Timeout: defaultCheckTimeout,
+		Rise: defaultCheckRise, Fall: defaultCheckFall,
+	}
+	switch t {
+	case CheckHTTP, CheckHTTPS:
+		c.HTTP = HTTPCheck{Method: "GET", Path: "/", Status: []StatusRange{{200, 299}}}
+	case CheckDNS:
+		// keepalived's DNS_CHECK asks for the SOA of the root.
+		c.DNS = DNSCheck{Name: ".", Type: "SOA", RequireAnswer: true}
+	}
+	return c
+}
+
+// resolveCheckDefaults fills the defaults that follow other keys, for the
+// keys the file did not set (isSet reports which it did).
+func resolveCheckDefaults(c *Check, isSet func(key string) bool) {
+	if !isSet("warmup") {
+		c.Warmup = c.Interval // keepalived: warmup up to delay_loop
+	}
+	if !isSet("retry_delay") {
+		c.RetryDelay = min(defaultCheckRetryDelay, c.Interval)
+	}
+	if !isSet("tls_sni") && c.Type == CheckHTTPS {
+		c.HTTP.TLSSNI = c.HTTP.Host // keepalived's enable_sni sends the virtualhost
+	}
+}
 
 func defaultRealServer() RealServer { return RealServer{Weight: 1, Method: MethodNAT} }

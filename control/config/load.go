@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -168,6 +169,12 @@ func decodePort(o *object, p *Port) {
 		no.close()
 		p.StaticNeighbors = append(p.StaticNeighbors, n)
 	}
+	ko := newObjectAt(o, "kernel_interface")
+	ko.boolean("enabled", &p.Kernel.Enabled)
+	if !ko.str("name", &p.Kernel.Name) {
+		p.Kernel.Name = defaultKernelName(p.Name)
+	}
+	ko.close()
 	o.close()
 }
 
@@ -184,27 +191,53 @@ func decodeService(o *object, s *Service) {
 	}
 	o.uint16("port", &s.Port, 1, 65535)
 	o.str("scheduler", &s.Scheduler)
+	o.boolean("expire_nodest_conn", &s.ExpireNodestConn)
+	o.uint32("quorum", &s.Quorum, 1, math.MaxUint32)
+	o.uint32("hysteresis", &s.Hysteresis, 0, math.MaxUint32)
+	o.boolean("alpha", &s.Alpha)
+	o.boolean("inhibit_on_failure", &s.InhibitOnFailure)
+	o.str("quorum_up", &s.QuorumUp)
+	o.str("quorum_down", &s.QuorumDown)
+	if path, v, ok := o.get("sorry_server"); ok {
+		rs := defaultSorryServer()
+		decodeServerAddress(newObject(o.p, path, v), s, &rs).close()
+		s.SorryServer = &rs
+	}
+	svcCheckPath := join(o.path, "check")
+	svcRaw, svcCheck, svcProblems := decodeServiceCheck(o)
+	s.Check = svcCheck
 
 	path, list := o.list("real_servers")
 	for i, e := range list {
 		rs := defaultRealServer()
-		ro := newObject(o.p, idx(path, i), e)
-		ro.addr("address", &rs.Address)
-		// The real-server port defaults to the service port, as in ipvsadm.
-		if !ro.uint16("port", &rs.Port, 1, 65535) {
-			rs.Port = s.Port
-		}
+		rs.InhibitOnFailure = s.InhibitOnFailure
+		ro := decodeServerAddress(newObject(o.p, idx(path, i), e), s, &rs)
 		ro.uint32("weight", &rs.Weight, 0, maxWeight)
-		if mpath, v, ok := ro.get("method"); ok {
-			str, _ := v.(string)
-			if m, known := ParseMethod(str); known {
-				rs.Method = m
-			} else {
-				o.p.add(mpath, "must be nat, dr or tun, got %s", quoteValue(v))
-			}
-		}
+		ro.boolean("inhibit_on_failure", &rs.InhibitOnFailure)
+		ro.str("notify_up", &rs.NotifyUp)
+		ro.str("notify_down", &rs.NotifyDown)
+		rs.Check = decodeServerCheck(ro, svcCheckPath, svcRaw, svcCheck, svcProblems)
 		ro.close()
 		s.RealServers = append(s.RealServers, rs)
 	}
 	o.close()
+}
+
+// decodeServerAddress reads what a real server and the sorry server share:
+// address, port (the service port by default, as in ipvsadm) and method.
+// The caller closes the returned object.
+func decodeServerAddress(ro *object, s *Service, rs *RealServer) *object {
+	ro.addr("address", &rs.Address)
+	if !ro.uint16("port", &rs.Port, 1, 65535) {
+		rs.Port = s.Port
+	}
+	if mpath, v, ok := ro.get("method"); ok {
+		str, _ := v.(string)
+		if m, known := ParseMethod(str); known {
+			rs.Method = m
+		} else {
+			ro.p.add(mpath, "must be nat, dr or tun, got %s", quoteValue(v))
+		}
+	}
+	return ro
 }

@@ -106,6 +106,17 @@ type Port struct {
 	// StaticNeighbors are permanent ARP entries (as `ip neigh add ...
 	// nud permanent`): never asked for, never replaced by ARP.
 	StaticNeighbors []StaticNeighbor
+	// Kernel is the port's kernel-side interface (the exception path):
+	// what the fast path does not forward reaches the director's kernel
+	// through it, and what the kernel sends on it leaves by the port.
+	Kernel KernelInterface
+}
+
+// KernelInterface names the kernel network interface govsd creates for a
+// port. Enabled by default; Name defaults to "govs-" + the port's name.
+type KernelInterface struct {
+	Enabled bool
+	Name    string
 }
 
 // StaticNeighbor is a fixed IPv4-to-MAC mapping on a port's subnet.
@@ -131,6 +142,30 @@ type Service struct {
 	Port        uint16
 	Scheduler   string
 	RealServers []RealServer
+
+	// ExpireNodestConn drops a connection's packets (and the connection)
+	// once its real server is gone, as IPVS's expire_nodest_conn; off, they
+	// stay until they time out. Default false, as IPVS.
+	ExpireNodestConn bool
+	// Quorum is the least sum of the weights of healthy servers the
+	// service needs; below it the sorry server takes over. Hysteresis
+	// widens the band (up at Quorum+Hysteresis, down below
+	// Quorum-Hysteresis), as keepalived. Defaults 1 and 0.
+	Quorum     uint32
+	Hysteresis uint32
+	// Alpha starts every checked server down until its first success.
+	Alpha bool
+	// InhibitOnFailure is the default of every real server's: a failed
+	// server gets weight 0 (its connections drain) instead of removal.
+	InhibitOnFailure bool
+	// QuorumUp and QuorumDown are commands (/bin/sh -c) run when the
+	// quorum is gained or lost.
+	QuorumUp, QuorumDown string
+	// SorryServer serves while the quorum is lost; nil: none.
+	SorryServer *RealServer
+	// Check is the service's own check, the base every real server's
+	// check is merged over; nil: servers are not checked by default.
+	Check *Check
 }
 
 // RealServer is one destination of a service.
@@ -139,6 +174,17 @@ type RealServer struct {
 	Port    uint16
 	Weight  uint32 // 0..65535; 0 quiesces (no new connections)
 	Method  Method
+
+	// Check is the server's health check, the service's check with the
+	// server's own keys merged over it (the loader merges); nil: not
+	// checked, always up.
+	Check *Check
+	// InhibitOnFailure is resolved by the loader: the server's own value,
+	// else the service's.
+	InhibitOnFailure bool
+	// NotifyUp and NotifyDown are commands (/bin/sh -c) run when the
+	// server's health changes.
+	NotifyUp, NotifyDown string
 }
 
 // Admin configures the admin API socket used by govsctl.

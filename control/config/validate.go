@@ -92,6 +92,7 @@ func (c *Config) validatePorts(p *problems) {
 		c.validatePortAddress(p, path, port)
 		checkInt(p, path+".mtu", port.MTU, minMTU, maxMTU)
 		validateStaticNeighbors(p, path, port)
+		c.validateKernelInterface(p, path+".kernel_interface.name", i)
 
 		for j, prev := range c.Ports[:i] {
 			if port.Name != "" && port.Name == prev.Name {
@@ -107,6 +108,47 @@ func (c *Config) validatePorts(p *problems) {
 			}
 		}
 	}
+}
+
+// kernelName is what Linux accepts as an interface name (IFNAMSIZ less
+// the NUL), restricted to characters that need no quoting anywhere.
+var kernelName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,15}$`)
+
+func (c *Config) validateKernelInterface(p *problems, path string, i int) {
+	k := c.Ports[i].Kernel
+	if !k.Enabled {
+		return
+	}
+	switch {
+	case k.Name == "":
+		p.add(path, "required while the kernel interface is enabled")
+		return
+	case len(k.Name) > 15:
+		p.add(path, "%q is longer than the 15 characters of a Linux interface name (the default is govs-<port name>); set a shorter one", k.Name)
+		return
+	case !kernelName.MatchString(k.Name):
+		p.add(path, "%q may only have A-Z, a-z, 0-9, _, . and -", k.Name)
+		return
+	}
+	for j, other := range c.Ports {
+		if j < i && other.Kernel.Enabled && other.Kernel.Name == k.Name {
+			p.add(path, "%q is already the kernel interface of ports[%d]", k.Name, j)
+		}
+		if tapIface(other.Device) == k.Name {
+			p.add(path, "%q is already the interface of ports[%d].device", k.Name, j)
+		}
+	}
+}
+
+// tapIface is the kernel interface a vdev's iface= devarg names (net_tap,
+// net_af_packet), or "".
+func tapIface(device string) string {
+	for kv := range strings.SplitSeq(device, ",") {
+		if v, ok := strings.CutPrefix(kv, "iface="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 func validateStaticNeighbors(p *problems, path string, port Port) {
@@ -204,6 +246,35 @@ func (c *Config) validateServices(p *problems) {
 		for j := range svc.RealServers {
 			c.validateRealServer(p, idx(path+".real_servers", j), svc, j)
 		}
+		c.validateServiceHealth(p, path, svc)
+	}
+}
+
+// validateServiceHealth checks the health-check settings of a service: its
+// quorum, sorry server and checks. A problem of the service's check that a
+// server's merged check inherited is reported once, at the service.
+func (c *Config) validateServiceHealth(p *problems, path string, svc Service) {
+	if svc.Quorum < 1 {
+		p.add(path+".quorum", "must be at least 1, got 0")
+	} else if svc.Hysteresis >= svc.Quorum {
+		p.add(path+".hysteresis", "must be less than quorum (%d), got %d: the quorum is lost below quorum - hysteresis", svc.Quorum, svc.Hysteresis)
+	}
+	if svc.SorryServer != nil {
+		c.validateDest(p, path+".sorry_server", svc, *svc.SorryServer)
+	}
+	var svcCheck problems
+	if svc.Check != nil {
+		validateCheck(&svcCheck, path+".check", svc.Check)
+		*p = append(*p, svcCheck...)
+	}
+	for j, rs := range svc.RealServers {
+		if rs.Check == nil {
+			continue
+		}
+		rpath := idx(path+".real_servers", j) + ".check"
+		var own problems
+		validateCheck(&own, rpath, rs.Check)
+		addUninherited(p, own, rpath, svcCheck, path+".check")
 	}
 }
 
@@ -227,6 +298,17 @@ func (c *Config) validateVIP(p *problems, path string, vip netip.Addr) {
 
 func (c *Config) validateRealServer(p *problems, path string, svc Service, j int) {
 	rs := svc.RealServers[j]
+	for k, prev := range svc.RealServers[:j] {
+		if rs.Address.IsValid() && rs.Address == prev.Address && rs.Port == prev.Port {
+			p.add(path, "%v is already real_servers[%d] of this service", netip.AddrPortFrom(rs.Address, rs.Port), k)
+		}
+	}
+	c.validateDest(p, path, svc, rs)
+}
+
+// validateDest checks what a real server and the sorry server share: port,
+// weight, method and an address the director can reach with that method.
+func (c *Config) validateDest(p *problems, path string, svc Service, rs RealServer) {
 	if rs.Port == 0 && svc.Port != 0 {
 		p.add(path+".port", "must be between 1 and 65535, got 0")
 	}
@@ -240,11 +322,6 @@ func (c *Config) validateRealServer(p *problems, path string, svc Service, j int
 	if rs.Method != MethodNAT && rs.Port != 0 && rs.Port != svc.Port {
 		p.add(path+".port", "%s forwarding cannot change the port: must equal the service port %d, got %d",
 			rs.Method, svc.Port, rs.Port)
-	}
-	for k, prev := range svc.RealServers[:j] {
-		if rs.Address.IsValid() && rs.Address == prev.Address && rs.Port == prev.Port {
-			p.add(path, "%v is already real_servers[%d] of this service", netip.AddrPortFrom(rs.Address, rs.Port), k)
-		}
 	}
 
 	a := rs.Address

@@ -41,6 +41,9 @@ type Daemon struct {
 	dpStopped bool
 
 	shutdownTimeout time.Duration
+
+	health  healthChecker  // set by startHealth (or a test)
+	applier *healthApplier // turns health changes into snapshots
 }
 
 func newDaemon(path string, cfg *config.Config, dp runningDataplane, log *slog.Logger) *Daemon {
@@ -57,7 +60,9 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	dp, err := dataplane.Start(options(cfg), spec(cfg))
+	// Before the first check, servers start up, or down with alpha, as
+	// the health manager will start them.
+	dp, err := dataplane.Start(options(cfg), effectiveSpec(cfg, healthView{}))
 	if err != nil {
 		return err
 	}
@@ -75,7 +80,14 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 // path out.
 func (d *Daemon) serve(ctx context.Context) error {
 	cfg := d.cfg.Load()
-	servers, err := d.startHTTP(cfg)
+	reg := newRegistry()
+	// Checks start once the dataplane runs: they travel over its
+	// kernel-side interfaces.
+	err := d.startHealth(reg)
+	var servers *httpServers
+	if err == nil {
+		servers, err = d.startHTTP(cfg, reg)
+	}
 	if err == nil {
 		d.ready.Store(true)
 		d.log.Info("govsd ready", "config", d.path, "ports", len(cfg.Ports), "services", len(cfg.Services), "workers", cfg.EAL.Workers(), "control_cpus", d.dp.ControlCPUs(), "admin", cfg.Admin.Socket)
@@ -122,7 +134,13 @@ func (d *Daemon) Reload() error {
 	if err := startTimeUnchanged(d.cfg.Load(), cfg); err != nil {
 		return &admin.ReloadRefusedError{Err: err}
 	}
-	next := spec(cfg)
+	// The checkers of servers whose check did not change keep their state
+	// (no flapping on reload); new servers start as their check says.
+	old := d.cfg.Load()
+	if d.health != nil {
+		d.health.Apply(healthSpec(cfg))
+	}
+	next := effectiveSpec(cfg, viewOf(d.health))
 	var applyErr error
 	var generation uint64
 	if !d.withDataplane(func() { applyErr, generation = d.dp.Apply(next), d.dp.Generation() }) {
@@ -131,6 +149,9 @@ func (d *Daemon) Reload() error {
 	// Every Apply error is about the configuration (unknown scheduler,
 	// unreachable server, a limit): Apply has no other way to fail.
 	if applyErr != nil {
+		if d.health != nil {
+			d.health.Apply(healthSpec(old))
+		}
 		return &admin.ReloadRefusedError{Err: applyErr}
 	}
 	d.cfg.Store(cfg)

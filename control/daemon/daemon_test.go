@@ -35,6 +35,9 @@ func TestSpecMapsConfig(t *testing.T) {
 	if len(s.Ports) != 2 || s.Ports[1].Gateway.String() != "10.1.0.254" || s.Ports[0].MTU != 1500 {
 		t.Fatalf("ports %+v", s.Ports)
 	}
+	if k := s.Ports[0].Kernel; !k.Enabled || k.Name != "govs-"+s.Ports[0].Name {
+		t.Fatalf("kernel interface not mapped with its defaults: %+v", k)
+	}
 	sv := s.Services[0]
 	if sv.Proto != 17 || sv.Port != 53 || sv.Scheduler != "rr" || sv.Dests[0].Weight != 7 || sv.Dests[0].Port != 5353 {
 		t.Fatalf("service %+v", sv)

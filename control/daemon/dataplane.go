@@ -13,6 +13,7 @@ type runningDataplane interface {
 	Generation() uint64
 	Ports() []dataplane.PortStatus
 	Neighbors() []dataplane.NeighborStatus
+	KernelInterfaces() []dataplane.KernelStatus
 	Services() []dataplane.ServiceStatus
 	Lcores() []dataplane.LcoreStatus
 	SlowPath() slowpath.Stats

@@ -69,6 +69,10 @@ func (f *fakeDataplane) Ports() []dataplane.PortStatus {
 }
 
 func (f *fakeDataplane) Neighbors() []dataplane.NeighborStatus { f.event("neighbors"); return nil }
+func (f *fakeDataplane) KernelInterfaces() []dataplane.KernelStatus {
+	f.event("kernel")
+	return []dataplane.KernelStatus{{Name: "govs-wan", Port: "wan", ToKernel: dataplane.KernelTraffic{Packets: 3, Bytes: 180}}}
+}
 
 func (f *fakeDataplane) Services() []dataplane.ServiceStatus {
 	f.event("services")

@@ -26,9 +26,13 @@ type httpServers struct {
 
 // startHTTP opens the admin socket and the metrics listener. On error what
 // was already started is returned too (nil if nothing), for shutdown.
-func (d *Daemon) startHTTP(cfg *config.Config) (*httpServers, error) {
+func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return reg
+}
+
+func (d *Daemon) startHTTP(cfg *config.Config, reg *prometheus.Registry) (*httpServers, error) {
 	if err := metrics.Register(reg, d); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -62,6 +66,7 @@ func (d *Daemon) shutdown(s *httpServers) {
 			d.log.Warn("http shutdown", "err", err)
 		}
 	}
+	d.stopHealth()
 	if err := d.stopDataplane(); err != nil {
 		d.log.Warn("dataplane stop", "err", err)
 	}

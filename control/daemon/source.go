@@ -23,10 +23,16 @@ func (d *Daemon) Status() admin.Status {
 	}
 	var ports []dataplane.PortStatus
 	var neighbors []dataplane.NeighborStatus
+	var kernel []dataplane.KernelStatus
 	d.withDataplane(func() {
 		st.Ready, st.Generation = d.ready.Load(), d.dp.Generation()
-		ports, neighbors = d.dp.Ports(), d.dp.Neighbors()
+		ports, neighbors, kernel = d.dp.Ports(), d.dp.Neighbors(), d.dp.KernelInterfaces()
 	})
+	for _, k := range kernel {
+		st.Kernel = append(st.Kernel, admin.KernelInterface{Name: k.Name, Port: k.Port,
+			ToKernel:   admin.KernelTraffic{Packets: k.ToKernel.Packets, Bytes: k.ToKernel.Bytes, Drops: k.ToKernel.Drops},
+			FromKernel: admin.KernelTraffic{Packets: k.FromKernel.Packets, Bytes: k.FromKernel.Bytes, Drops: k.FromKernel.Drops}})
+	}
 	for _, p := range ports {
 		st.Ports = append(st.Ports, admin.PortStatus{
 			Name: p.Name, Device: p.Device, Address: p.Addr.String(), MAC: net.HardwareAddr(p.MAC[:]).String(), LinkUp: p.LinkUp,
@@ -64,6 +70,9 @@ func (d *Daemon) Services() []admin.Service {
 		}
 		out = append(out, as)
 	}
+	if d.health != nil {
+		out = withHealth(out, d.cfg.Load(), d.health.Servers(), d.log)
+	}
 	return out
 }
 
@@ -79,7 +88,7 @@ func (d *Daemon) Stats() admin.Stats {
 			Reused: l.Reused, Injected: l.Injected, Punted: map[string]uint64{},
 			InboxPackets: l.InboxPkts, Forwarded: l.Forwarded, Answered: l.Answered, Redirected: l.Redirected,
 			TimeExceededSent: l.TimeExceededSent, ICMPRateLimited: l.ICMPRateLimited, InjectFailed: l.InjectFailed,
-			Evicted: l.Evicted, FloodActive: l.FloodActive}
+			Evicted: l.Evicted, NodestExpired: l.NodestExpired, FloodActive: l.FloodActive}
 		for r, n := range l.Punted {
 			ls.Punted[dataplane.Punt(r).String()] = n
 		}

@@ -28,14 +28,15 @@ func options(c *config.Config) dataplane.Options {
 func spec(c *config.Config) *dataplane.Spec {
 	s := &dataplane.Spec{Timeouts: timeouts(c.Timeouts), Security: security(c.Security), ARPAccept: c.Security.ARPAccept}
 	for _, p := range c.Ports {
-		ps := dataplane.PortSpec{Name: p.Name, Device: p.Device, Addr: p.Address, Gateway: p.Gateway, MTU: p.MTU}
+		ps := dataplane.PortSpec{Name: p.Name, Device: p.Device, Addr: p.Address, Gateway: p.Gateway, MTU: p.MTU,
+			Kernel: dataplane.KernelSpec{Enabled: p.Kernel.Enabled, Name: p.Kernel.Name}}
 		for _, n := range p.StaticNeighbors {
 			ps.Static = append(ps.Static, dataplane.StaticNeighbor{Addr: n.Address, MAC: [6]byte(n.MAC)})
 		}
 		s.Ports = append(s.Ports, ps)
 	}
 	for _, sv := range c.Services {
-		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler}
+		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler, ExpireNodestConn: sv.ExpireNodestConn}
 		for _, rs := range sv.RealServers {
 			ss.Dests = append(ss.Dests, dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: rs.Method})
 		}

@@ -51,10 +51,12 @@ type Collector struct {
 	methodPkts, methodBytes, encap, fragNeeded, gap  *prometheus.Desc
 	gapsOver, reused, punted, injected               *prometheus.Desc
 	outcomes, icmpLimited, evicted, flood            *prometheus.Desc
+	nodestExpired                                    *prometheus.Desc
 	arp, refused, held, holding                      *prometheus.Desc
 	portRx, portTx, portRxBytes, portTxBytes         *prometheus.Desc
 	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
 	portUp, neighbors, generation, ready             *prometheus.Desc
+	kernelPkts, kernelBytes, kernelDrops             *prometheus.Desc
 }
 
 // NewCollector returns a collector over src; see Register.
@@ -72,24 +74,25 @@ func NewCollector(src Source) *Collector {
 		rsInact:  desc("realserver_inactive_connections", "Connections to the real server in any other state.", rsLabels...),
 		rsW:      desc("realserver_weight", "Scheduling weight of the real server (0: no new connections).", rsLabels...),
 
-		lcoreRx:      desc("lcore_rx_packets_total", "Packets received by the worker lcore.", "lcore"),
-		lcoreTx:      desc("lcore_tx_packets_total", "Packets transmitted by the worker lcore.", "lcore"),
-		lcoreConns:   desc("lcore_connections", "Entries in the worker lcore's connection table.", "lcore"),
-		lcoreCreated: desc("lcore_connections_created_total", "Connections created by the worker lcore.", "lcore"),
-		drops:        desc("drops_total", "Packets dropped, by lcore and reason.", "lcore", "reason"),
-		methodPkts:   desc("method_packets_total", "Packets forwarded to real servers, by forwarding method (NAT also counts replies).", "lcore", "method"),
-		methodBytes:  desc("method_bytes_total", "Bytes forwarded to real servers, by forwarding method.", "lcore", "method"),
-		encap:        desc("tunnel_encapsulated_total", "Packets wrapped in IPIP for TUN real servers.", "lcore"),
-		fragNeeded:   desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
-		gap:          desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
-		gapsOver:     desc("lcore_poll_gaps_total", "Gaps between two polls of the worker lcore longer than a threshold.", "lcore", "over"),
-		reused:       desc("lcore_connections_reused_total", "SYNs that replaced a TIME_WAIT/CLOSE connection of the same client port and were scheduled anew.", "lcore"),
-		punted:       desc("lcore_punted_total", "Packets the worker lcore handed to the slow path, by reason.", "lcore", "reason"),
-		injected:     desc("lcore_injected_total", "Frames the slow path gave the worker lcore to send.", "lcore"),
-		outcomes:     desc("lcore_packets_total", "What became of the packets the worker lcore received, besides drops and punts: forwarded, answered (our ICMP reply in place), redirected (to the lcore owning the flow).", "lcore", "outcome"),
-		icmpLimited:  desc("lcore_icmp_rate_limited_total", "ICMP errors the worker lcore did not send: over security.icmp_rate.", "lcore"),
-		evicted:      desc("lcore_evicted_total", "Half-open or closed connections evicted to make room for new ones (flood defence).", "lcore"),
-		flood:        desc("lcore_flood_active", "1 while the worker lcore's connection table is over security.flood_threshold.", "lcore"),
+		lcoreRx:       desc("lcore_rx_packets_total", "Packets received by the worker lcore.", "lcore"),
+		lcoreTx:       desc("lcore_tx_packets_total", "Packets transmitted by the worker lcore.", "lcore"),
+		lcoreConns:    desc("lcore_connections", "Entries in the worker lcore's connection table.", "lcore"),
+		lcoreCreated:  desc("lcore_connections_created_total", "Connections created by the worker lcore.", "lcore"),
+		drops:         desc("drops_total", "Packets dropped, by lcore and reason.", "lcore", "reason"),
+		methodPkts:    desc("method_packets_total", "Packets forwarded to real servers, by forwarding method (NAT also counts replies).", "lcore", "method"),
+		methodBytes:   desc("method_bytes_total", "Bytes forwarded to real servers, by forwarding method.", "lcore", "method"),
+		encap:         desc("tunnel_encapsulated_total", "Packets wrapped in IPIP for TUN real servers.", "lcore"),
+		fragNeeded:    desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
+		gap:           desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
+		gapsOver:      desc("lcore_poll_gaps_total", "Gaps between two polls of the worker lcore longer than a threshold.", "lcore", "over"),
+		reused:        desc("lcore_connections_reused_total", "SYNs that replaced a TIME_WAIT/CLOSE connection of the same client port and were scheduled anew.", "lcore"),
+		punted:        desc("lcore_punted_total", "Packets the worker lcore handed to the slow path, by reason.", "lcore", "reason"),
+		injected:      desc("lcore_injected_total", "Frames the slow path gave the worker lcore to send.", "lcore"),
+		outcomes:      desc("lcore_packets_total", "What became of the packets the worker lcore received, besides drops and punts: forwarded, answered (our ICMP reply in place), redirected (to the lcore owning the flow).", "lcore", "outcome"),
+		icmpLimited:   desc("lcore_icmp_rate_limited_total", "ICMP errors the worker lcore did not send: over security.icmp_rate.", "lcore"),
+		evicted:       desc("lcore_evicted_total", "Half-open or closed connections evicted to make room for new ones (flood defence).", "lcore"),
+		nodestExpired: desc("lcore_nodest_expired_total", "Connections removed at a client packet because their real server left the service (expire_nodest_conn).", "lcore"),
+		flood:         desc("lcore_flood_active", "1 while the worker lcore's connection table is over security.flood_threshold.", "lcore"),
 
 		arp:     desc("arp_total", "ARP handled by the slow path: received, invalid, not for us (requests for others), requests answered, replies received, requests sent, gratuitous sent.", "event"),
 		refused: desc("neighbor_refused_total", "ARP bindings the slow path refused to learn, by reason.", "reason"),
@@ -106,6 +109,10 @@ func NewCollector(src Source) *Collector {
 		portNoMbuf:  desc("port_rx_nombuf_total", "Receive failures for lack of mbufs.", "port"),
 		portUp:      desc("port_link_up", "1 if the port's link is up.", "port"),
 
+		kernelPkts:  desc("kernel_packets_total", "Packets through the port's kernel interface: to_kernel (from the port to the kernel), from_kernel (sent by the kernel out of the port).", "port", "direction"),
+		kernelBytes: desc("kernel_bytes_total", "Bytes through the port's kernel interface, by direction.", "port", "direction"),
+		kernelDrops: desc("kernel_drops_total", "Packets lost on the way to or from the port's kernel interface, by direction and reason (to_kernel: kernel_full, tap_full, no_mbuf; from_kernel: inject_full, multi_segment, no_mbuf).", "port", "direction", "reason"),
+
 		neighbors:  desc("neighbors", "Neighbour (ARP) entries by state.", "state"),
 		generation: desc("config_generation", "Number of configuration snapshots applied."),
 		ready:      desc("ready", "1 once the dataplane forwards packets."),
@@ -120,9 +127,10 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
 		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap, c.gapsOver,
 		c.reused, c.punted, c.injected, c.arp, c.refused, c.held, c.holding,
-		c.outcomes, c.icmpLimited, c.evicted, c.flood,
+		c.outcomes, c.icmpLimited, c.evicted, c.flood, c.nodestExpired,
 		c.portRx, c.portTx, c.portRxBytes, c.portTxBytes,
 		c.portMissed, c.portRxErr, c.portTxErr, c.portNoMbuf, c.portUp,
+		c.kernelPkts, c.kernelBytes, c.kernelDrops,
 		c.neighbors, c.generation, c.ready,
 	} {
 		ch <- d
@@ -200,6 +208,7 @@ func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
 		counter(ch, c.outcomes, l.Redirected, id, "redirected")
 		counter(ch, c.icmpLimited, l.ICMPRateLimited, id)
 		counter(ch, c.evicted, l.Evicted, id)
+		counter(ch, c.nodestExpired, l.NodestExpired, id)
 		gauge(ch, c.flood, boolValue(l.FloodActive), id)
 	}
 	c.collectSlowPath(ch, st.SlowPath)
@@ -237,6 +246,15 @@ func (c *Collector) collectStatus(ch chan<- prometheus.Metric, st admin.Status) 
 		counter(ch, c.portTxErr, p.TxErrors, p.Name)
 		counter(ch, c.portNoMbuf, p.RxNoMbuf, p.Name)
 		gauge(ch, c.portUp, boolValue(p.LinkUp), p.Name)
+	}
+	for _, k := range st.Kernel {
+		for dir, t := range map[string]admin.KernelTraffic{"to_kernel": k.ToKernel, "from_kernel": k.FromKernel} {
+			counter(ch, c.kernelPkts, t.Packets, k.Port, dir)
+			counter(ch, c.kernelBytes, t.Bytes, k.Port, dir)
+			for reason, n := range t.Drops {
+				counter(ch, c.kernelDrops, n, k.Port, dir, reason)
+			}
+		}
 	}
 	// Every state always appears so a dashboard sees 0 rather than nothing.
 	states := map[string]int{admin.NeighReachable: 0, admin.NeighStale: 0, admin.NeighIncomplete: 0, admin.NeighPermanent: 0}

@@ -40,7 +40,7 @@ func sample() fakeSource {
 				{Lcore: 1, RxPackets: 100, TxPackets: 90, Conns: 4, ConnsCreated: 10,
 					Drops:   map[string]uint64{"no_service": 7, "no_conn": 3},
 					Methods: map[string]admin.MethodStats{"tun": {Packets: 60, Bytes: 6000}},
-					Reused:  5, Punted: map[string]uint64{"arp": 4}, Forwarded: 80, Evicted: 6,
+					Reused:  5, Punted: map[string]uint64{"arp": 4}, Forwarded: 80, Evicted: 6, NodestExpired: 2,
 					Encapsulated: 60, FragNeededSent: 2, MaxPollGapUs: 250},
 				{Lcore: 2, RxPackets: 50, TxPackets: 50, Drops: map[string]uint64{"no_service": 1}},
 			},
@@ -139,6 +139,7 @@ func TestCollect(t *testing.T) {
 		`govs_lcore_connections_reused_total{lcore="1"}`:            5,
 		`govs_lcore_packets_total{lcore="1",outcome="forwarded"}`:   80,
 		`govs_lcore_evicted_total{lcore="1"}`:                       6,
+		`govs_lcore_nodest_expired_total{lcore="1"}`:                2,
 		`govs_lcore_punted_total{lcore="1",reason="arp"}`:           4,
 		`govs_arp_total{event="received"}`:                          9,
 		`govs_held_packets_total{outcome="sent"}`:                   3,
@@ -156,8 +157,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, v)
 		}
 	}
-	if n := len(series); n != 90 {
-		t.Errorf("%d series, want 90", n)
+	if n := len(series); n != 92 {
+		t.Errorf("%d series, want 92", n)
 	}
 	for name, typ := range types {
 		wantCounter := strings.HasSuffix(name, "_total")

@@ -35,6 +35,13 @@ type LcoreStats struct {
 	MethodPkts, MethodBytes           [NumMethods]uint64
 	Punted                            [NumPunts]uint64
 	Drops                             [NumDrops]uint64
+
+	// NodestExpired counts connections removed because their real server
+	// left the configuration (a service's expire_nodest_conn).
+	NodestExpired uint64
+	// KernelFull is Drops[DropKernelFull] by the port the packets came in
+	// on: for its kernel interface, refused to keep the punt ring's reserve.
+	KernelFull [MaxPorts]uint64
 }
 
 // Lcore reads the lcore-wide counters.
@@ -47,6 +54,10 @@ func (k Counters) Lcore() LcoreStats {
 		InboxPkts: ld(&c.inbox_pkts), Forwarded: ld(&c.forwarded), Answered: ld(&c.answered),
 		TimeExceededSent: ld(&c.time_exceeded_sent), ICMPRateLimited: ld(&c.icmp_rate_limited),
 		InjectFailed: ld(&c.inject_failed), Evicted: ld(&c.evicted), FloodActive: ld(&c.flood_active) != 0,
+		NodestExpired: ld(&c.nodest_expired),
+	}
+	for i := range s.KernelFull {
+		s.KernelFull[i] = ld(&c.kernel_full[i])
 	}
 	for i := range s.PollGaps {
 		s.PollGaps[i] = ld(&c.poll_gaps[i])

@@ -79,14 +79,17 @@ const (
 	DropNewConnLimit    Drop = C.FP_DROP_NEW_CONN_LIMIT
 	DropBadIPOptions    Drop = C.FP_DROP_BAD_IP_OPTIONS
 	DropSourceRoute     Drop = C.FP_DROP_SOURCE_ROUTE
+	DropKernelFull      Drop = C.FP_DROP_KERNEL_FULL
+	DropDestUnavailable Drop = C.FP_DROP_DEST_UNAVAILABLE
 )
 
 // Punt is why a packet went to the Go slow path (enum fp_punt).
 type Punt uint8
 
 const (
-	PuntARP   Punt = C.FP_PUNT_ARP
-	PuntNeigh Punt = C.FP_PUNT_NEIGH
+	PuntARP    Punt = C.FP_PUNT_ARP
+	PuntNeigh  Punt = C.FP_PUNT_NEIGH
+	PuntKernel Punt = C.FP_PUNT_KERNEL // for the kernel interface of the port it came in on
 )
 
 // Connection states (enum fp_state), IPVS's.

@@ -13,7 +13,8 @@
 #include "fp_internal.h"
 
 /* Metadata rides in mbuf->hash.fdir: lo = reason | in_port << 8 |
- * out_port << 16, hi = hop. */
+ * out_port << 16 (and, in a punted ICMP error of ours, its enum fp_out
+ * kind << 24), hi = hop. */
 void fp_meta_set(struct rte_mbuf *m, uint8_t reason, uint8_t in_port, uint8_t out_port, uint32_t hop)
 {
 	m->hash.fdir.lo = (uint32_t)reason | (uint32_t)in_port << 8 | (uint32_t)out_port << 16;
@@ -55,6 +56,7 @@ int fp_worker_init(struct fp_worker *w, const struct fp_worker_params *prm)
 	w->burst = prm->burst;
 	w->idle_backoff = prm->idle_backoff;
 	w->idle_sleep_max_us = prm->idle_sleep_max_us ? prm->idle_sleep_max_us : 1;
+	w->punt_reserve = prm->punt_reserve;
 	w->tsc_per_ms = prm->tsc_hz / 1000 ? prm->tsc_hz / 1000 : 1;
 	w->min_gap_ticks = (uint64_t)50000 * w->tsc_per_ms / 1000000;
 	return 0;
@@ -101,11 +103,13 @@ static void dispose(struct fp_worker *w, struct fp_bpkt *bp, enum fp_verdict v)
 {
 	switch (v) {
 	case FP_V_TX:
-		enqueue_tx(w, bp->out_port, bp->m, bp->answered ? FP_OUT_ANSWERED : FP_OUT_FORWARDED);
+		enqueue_tx(w, bp->out_port, bp->m, (enum fp_out)bp->out_kind);
 		return;
 	case FP_V_PUNT:
 		fp_meta_set(bp->m, bp->punt, bp->in_port, bp->out_port, bp->hop);
-		enqueue(w, &w->punt_q, bp->m);
+		if (bp->out_kind >= FP_OUT_TIME_EXCEEDED) /* an ICMP error of ours, held for its neighbour */
+			bp->m->hash.fdir.lo |= (uint32_t)bp->out_kind << 24;
+		enqueue(w, bp->punt == FP_PUNT_KERNEL ? &w->kernel_q : &w->punt_q, bp->m);
 		return;
 	case FP_V_REDIRECT:
 		fp_meta_set(bp->m, 0, bp->in_port, 0, 0);
@@ -181,7 +185,7 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 		bp->key = (uint16_t)nkeys;
 		bp->pick = -1;
 		bp->sched_err = FP_DROP_NONE;
-		bp->answered = 0;
+		bp->out_kind = FP_OUT_FORWARDED;
 		if (in_port >= 0) {
 			bp->in_port = (uint8_t)in_port;
 		} else {
@@ -247,14 +251,16 @@ static void flush_tx(struct fp_worker *w, const struct fp_io *io, uint16_t port)
 {
 	struct fp_txq *t = &w->txq[port];
 	struct fp_lcore_counters *cnt = w->cnt;
-	uint32_t i, done, n = t->q.n, by_kind[4] = {0, 0, 0, 0};
+	uint32_t i, done, n = t->q.n, by_kind[FP_OUT_KINDS] = {0};
 
 	done = io->tx(io->ctx, port, t->q.m, (uint16_t)n);
 	cnt->tx_pkts += done;
 	for (i = 0; i < done; i++)
-		by_kind[t->kind[i] & 3]++;
+		by_kind[t->kind[i] & (FP_OUT_KINDS - 1)]++;
 	cnt->forwarded += by_kind[FP_OUT_FORWARDED];
-	cnt->answered += by_kind[FP_OUT_ANSWERED];
+	cnt->answered += by_kind[FP_OUT_ANSWERED] + by_kind[FP_OUT_TIME_EXCEEDED] + by_kind[FP_OUT_FRAG_NEEDED];
+	cnt->time_exceeded_sent += by_kind[FP_OUT_TIME_EXCEEDED];
+	cnt->frag_needed_sent += by_kind[FP_OUT_FRAG_NEEDED];
 	cnt->injected += by_kind[FP_OUT_INJECTED];
 	for (i = done; i < n; i++) {
 		if (t->kind[i] == FP_OUT_INJECTED) {
@@ -284,38 +290,67 @@ static void refuse(struct fp_worker *w, const struct fp_io *io, struct fp_queue 
 	q->n = 0;
 }
 
+_Static_assert((FP_MAX_PORTS & (FP_MAX_PORTS - 1)) == 0, "port indexes are masked into kernel_full");
+
+/*
+ * Hands a punt queue to the slow path's ring, leaving reserve slots free,
+ * and counts each packet as punted or, refused, as what a full ring costs
+ * it: a packet waiting for a MAC is what an unresolved neighbour costs,
+ * one for the kernel is kernel_full (by port), anything else punt_full.
+ */
+static void flush_punts(struct fp_worker *w, const struct fp_io *io, struct fp_queue *q, uint32_t reserve)
+{
+	struct fp_lcore_counters *cnt = w->cnt;
+	uint32_t i, done = io->punt(io->ctx, q->m, q->n, reserve);
+
+	for (i = 0; i < q->n; i++) {
+		uint8_t reason, in, out;
+		uint32_t hop;
+
+		fp_meta_get(q->m[i], &reason, &in, &out, &hop);
+		if (i < done) {
+			uint8_t kind = (uint8_t)(q->m[i]->hash.fdir.lo >> 24);
+
+			cnt->punted[reason < FP_NUM_PUNTS ? reason : 0]++;
+			cnt->time_exceeded_sent += kind == FP_OUT_TIME_EXCEEDED;
+			cnt->frag_needed_sent += kind == FP_OUT_FRAG_NEEDED;
+			continue;
+		}
+		switch (reason) {
+		case FP_PUNT_NEIGH:
+			reason = FP_DROP_NEIGH_UNRESOLVED;
+			break;
+		case FP_PUNT_KERNEL:
+			reason = FP_DROP_KERNEL_FULL;
+			cnt->kernel_full[in & (FP_MAX_PORTS - 1)]++;
+			break;
+		default:
+			reason = FP_DROP_PUNT_FULL;
+		}
+		cnt->drops[reason]++;
+		fp_meta_set(q->m[i], reason, in, 0, 0);
+	}
+	if (done < q->n)
+		io->free(io->ctx, q->m + done, q->n - done);
+	q->n = 0;
+}
+
 void fp_worker_flush(struct fp_worker *w, const struct fp_io *io)
 {
 	struct fp_lcore_counters *cnt = w->cnt;
-	uint32_t i, done;
+	uint32_t done;
 	uint16_t p;
 
 	for (p = 0; p < FP_MAX_PORTS; p++)
 		if (w->txq[p].q.n != 0)
 			flush_tx(w, io, p);
-	if (w->punt_q.n > 0) {
-		struct fp_queue *q = &w->punt_q;
-
-		done = io->punt(io->ctx, q->m, q->n);
-		for (i = 0; i < q->n; i++) {
-			uint8_t reason, in, out;
-			uint32_t hop;
-
-			fp_meta_get(q->m[i], &reason, &in, &out, &hop);
-			if (i < done) {
-				cnt->punted[reason < FP_NUM_PUNTS ? reason : 0]++;
-				continue;
-			}
-			/* A packet waiting for a MAC that the ring refused is what
-			 * an unresolved neighbour costs; anything else, a full ring. */
-			reason = reason == FP_PUNT_NEIGH ? FP_DROP_NEIGH_UNRESOLVED : FP_DROP_PUNT_FULL;
-			cnt->drops[reason]++;
-			fp_meta_set(q->m[i], reason, in, 0, 0);
-		}
-		if (done < q->n)
-			io->free(io->ctx, q->m + done, q->n - done);
-		q->n = 0;
-	}
+	/* ARP and held packets first: kernel-bound ones may only take the
+	 * ring down to its reserve, so a flood towards the kernel never
+	 * starves neighbour resolution. */
+	if (w->punt_q.n > 0)
+		flush_punts(w, io, &w->punt_q, 0);
+	if (w->kernel_q.n > 0)
+		flush_punts(w, io, &w->kernel_q, w->punt_reserve);
 	for (p = 0; p < FP_MAX_WORKERS; p++) {
 		struct fp_queue *q = &w->redir_q[p];
 

@@ -72,8 +72,25 @@ static enum fp_verdict to_vip(struct fp_worker *w, struct fp_bpkt *bp)
 	return fp_drop(w, FP_DROP_LOCAL_PROTO);
 }
 
+/* For the kernel interface of the port it arrived on (the exception
+ * path): the slow path writes it to the port's tap. */
+static inline enum fp_verdict to_kernel(struct fp_bpkt *bp)
+{
+	bp->punt = FP_PUNT_KERNEL;
+	return FP_V_PUNT;
+}
+
+/*
+ * To one of our port addresses. A port with a kernel interface leaves
+ * all of it to the kernel: echo (it answers ping on the port address),
+ * TCP and UDP (ssh, its health checks' replies, BGP), ICMP errors about
+ * what it sent, any other protocol (OSPF, GRE). Without one, the fast
+ * path answers echo and nothing else.
+ */
 static enum fp_verdict to_self(struct fp_worker *w, struct fp_bpkt *bp)
 {
+	if (w->snap->ports[bp->in_port].kernel)
+		return to_kernel(bp);
 	if (bp->p.proto != FP_PROTO_ICMP)
 		return fp_drop(w, FP_DROP_LOCAL_PROTO);
 	if (bp->p.icmp_type == FP_ICMP_ECHO)
@@ -129,8 +146,13 @@ enum fp_verdict fp_classify(struct fp_worker *w, struct fp_bpkt *bp)
 		return FP_V_PUNT;
 	}
 	r = fp_check_addresses(w, bp);
-	if (FP_UNLIKELY(r != FP_DROP_NONE))
-		return fp_drop(w, (enum fp_drop)r);
+	if (FP_UNLIKELY(r != FP_DROP_NONE)) {
+		if (r != FP_ADDR_KERNEL)
+			return fp_drop(w, (enum fp_drop)r);
+		/* multicast to a kernel interface, its source checked */
+		r = fp_check_l4(bp);
+		return r == FP_DROP_NONE ? to_kernel(bp) : fp_drop(w, (enum fp_drop)r);
+	}
 	r = fp_check_l4(bp);
 	if (FP_UNLIKELY(r != FP_DROP_NONE))
 		return fp_drop(w, (enum fp_drop)r);

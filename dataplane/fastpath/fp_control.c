@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -121,6 +122,11 @@ void fp_mbuf_free(struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+uint8_t *fp_mbuf_frame(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, uint8_t *);
+}
+
 void fp_ring_drain(struct rte_ring *ring)
 {
 	void *m[64];
@@ -128,4 +134,55 @@ void fp_ring_drain(struct rte_ring *ring)
 
 	while ((n = rte_ring_dequeue_burst(ring, m, 64, NULL)) > 0)
 		rte_pktmbuf_free_bulk((struct rte_mbuf **)m, n);
+}
+
+uint32_t fp_kernel_tx(uint16_t tap, struct rte_mbuf **m, uint32_t n, uint64_t *bytes)
+{
+	uint32_t len[FP_MAX_BURST], i, sent;
+	uint64_t b = 0;
+
+	if (n > FP_MAX_BURST)
+		n = FP_MAX_BURST;
+	/* read before the PMD owns (and frees) them */
+	for (i = 0; i < n; i++)
+		len[i] = m[i]->pkt_len;
+	sent = rte_eth_tx_burst(tap, 0, m, (uint16_t)n);
+	for (i = 0; i < sent; i++)
+		b += len[i];
+	if (sent < n)
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	*bytes = b;
+	return sent;
+}
+
+void fp_kernel_rx(uint16_t tap, struct rte_ring *inject, uint8_t port, uint16_t max, struct fp_kernel_rx *out)
+{
+	struct rte_mbuf *m[FP_MAX_BURST], *ok[FP_MAX_BURST];
+	uint32_t len[FP_MAX_BURST];
+	uint16_t n, i, k = 0;
+	unsigned done;
+
+	memset(out, 0, sizeof(*out));
+	if (max > FP_MAX_BURST)
+		max = FP_MAX_BURST;
+	n = rte_eth_rx_burst(tap, 0, m, max);
+	for (i = 0; i < n; i++) {
+		if (m[i]->nb_segs != 1) {
+			out->multi_seg++;
+			rte_pktmbuf_free(m[i]);
+			continue;
+		}
+		fp_meta_set(m[i], 0, 0, port, 0);
+		len[k] = m[i]->pkt_len;
+		ok[k++] = m[i];
+	}
+	if (k == 0)
+		return;
+	done = rte_ring_enqueue_burst(inject, (void **)ok, k, NULL);
+	for (i = 0; i < done; i++)
+		out->bytes += len[i];
+	out->pkts = done;
+	out->ring_full = k - done;
+	if (done < k)
+		rte_pktmbuf_free_bulk(ok + done, k - done);
 }

@@ -44,7 +44,29 @@ int fp_inject(struct rte_ring *ring, struct rte_mbuf *m, uint8_t port);
 /* A new mbuf holding a copy of frame, or NULL (no mbuf, or too long). */
 struct rte_mbuf *fp_frame_alloc(struct rte_mempool *pool, const uint8_t *frame, uint16_t len);
 void fp_mbuf_free(struct rte_mbuf *m);
+/* The start of m's frame (rte_pktmbuf_mtod). */
+uint8_t *fp_mbuf_frame(struct rte_mbuf *m);
 /* Frees every mbuf left in ring (at stop). */
 void fp_ring_drain(struct rte_ring *ring);
+
+/* ---- the exception path: the slow path's side of the kernel interfaces ---- */
+
+/* Writes m[0:n) (n <= FP_MAX_BURST) to the kernel interface behind DPDK
+ * port tap (queue 0) and frees what the PMD refused. Returns how many it
+ * took; *bytes is their length. */
+uint32_t fp_kernel_tx(uint16_t tap, struct rte_mbuf **m, uint32_t n, uint64_t *bytes);
+
+/* What one fp_kernel_rx call moved. */
+struct fp_kernel_rx {
+	uint32_t pkts;       /* frames handed to the lcore through the inject ring */
+	uint32_t ring_full;  /* frames the inject ring refused (freed) */
+	uint32_t multi_seg;  /* chained frames, which the lcores do not send (freed) */
+	uint32_t _pad;
+	uint64_t bytes;      /* of pkts */
+};
+
+/* Takes up to max (<= FP_MAX_BURST) frames the kernel sent on tap (queue
+ * 0) and hands them to the lcore of inject to send on port index port. */
+void fp_kernel_rx(uint16_t tap, struct rte_ring *inject, uint8_t port, uint16_t max, struct fp_kernel_rx *out);
 
 #endif /* FP_CONTROL_H */

@@ -74,11 +74,14 @@ static uint16_t cap_tx(void *ctx, uint16_t port, struct rte_mbuf **m, uint16_t n
 	return take;
 }
 
-static uint32_t cap_punt(void *ctx, struct rte_mbuf **m, uint32_t n)
+/* The punt ring as a count of free slots that punts use up (the slow
+ * path never drains it here), limited per call by punt_accept. */
+static uint32_t cap_punt(void *ctx, struct rte_mbuf **m, uint32_t n, uint32_t reserve)
 {
 	struct fp_harness *h = ctx;
-	uint32_t take = n < h->punt_accept ? n : h->punt_accept;
+	uint32_t take = fp_punt_room(h->punt_free, reserve, n < h->punt_accept ? n : h->punt_accept);
 
+	h->punt_free -= take;
 	record(h, m, take, FP_V_PUNT, 0);
 	return take;
 }
@@ -122,6 +125,12 @@ static uint32_t bench_take(void *ctx, struct rte_mbuf **m, uint32_t n)
 	return n;
 }
 
+static uint32_t bench_punt(void *ctx, struct rte_mbuf **m, uint32_t n, uint32_t reserve)
+{
+	(void)reserve;
+	return bench_take(ctx, m, n);
+}
+
 static uint32_t bench_redirect(void *ctx, uint16_t worker, struct rte_mbuf **m, uint32_t n)
 {
 	(void)worker;
@@ -140,7 +149,7 @@ uint64_t fp_harness_bench(struct fp_worker *w, struct rte_mbuf **ms, const uint8
 {
 	struct bench_io b = { 0 };
 	const struct fp_io io = {
-		.tx = bench_tx, .punt = bench_take, .redirect = bench_redirect, .free = bench_keep, .ctx = &b,
+		.tx = bench_tx, .punt = bench_punt, .redirect = bench_redirect, .free = bench_keep, .ctx = &b,
 	};
 	uint32_t r, i, j;
 

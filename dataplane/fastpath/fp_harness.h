@@ -25,6 +25,7 @@ struct fp_harness {
 	uint32_t n_out;
 	uint32_t tx_accept;   /* packets a tx call takes (to provoke tx_full) */
 	uint32_t punt_accept; /* packets a punt call takes */
+	uint32_t punt_free;   /* free slots of the simulated punt ring (punts take them) */
 	uint32_t lost;        /* outputs beyond out[] (a harness overflow, never expected) */
 };
 

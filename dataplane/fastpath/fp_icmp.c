@@ -37,7 +37,7 @@ enum fp_verdict fp_echo_reply(struct fp_worker *w, struct fp_bpkt *bp)
 		fp_put16(icmp + 2, fp_csum(icmp, fp_ip_len(p) - (uint32_t)(p->l4 - p->l3), 0));
 	fp_trim(bp);
 	bp->out_port = bp->in_port;
-	bp->answered = 1;
+	bp->out_kind = FP_OUT_ANSWERED;
 	return FP_V_TX;
 }
 
@@ -127,7 +127,6 @@ enum fp_verdict fp_icmp_error(struct fp_worker *w, struct fp_bpkt *bp, uint8_t t
 	uint32_t to = p->src, quote = fp_ip_len(p);
 	const uint32_t hdrs = FP_IP_LEN + FP_ICMP_LEN;
 	uint8_t *frame, *ip, *icmp;
-	enum fp_verdict v;
 
 	/* never an error about an error (RFC 1122 3.2.2) */
 	if (p->proto == FP_PROTO_ICMP && fp_icmp_is_error(p->icmp_type))
@@ -172,16 +171,9 @@ enum fp_verdict fp_icmp_error(struct fp_worker *w, struct fp_bpkt *bp, uint8_t t
 	p->proto = FP_PROTO_ICMP;
 	p->src = from;
 	p->dst = to;
-	bp->answered = 1;
-	v = fp_to_host(w, bp, to);
-	/* counted once on its way: sent now or held for the neighbour */
-	if (v != FP_V_DROP) {
-		if (type == FP_ICMP_TIME_EXCEEDED)
-			w->cnt->time_exceeded_sent++;
-		else
-			w->cnt->frag_needed_sent++;
-	}
-	return v;
+	/* counted once, when it leaves: sent, or held for the neighbour */
+	bp->out_kind = type == FP_ICMP_TIME_EXCEEDED ? FP_OUT_TIME_EXCEEDED : FP_OUT_FRAG_NEEDED;
+	return fp_to_host(w, bp, to);
 }
 
 /* Time exceeded in transit (TTL <= 1), from the address of the port the

@@ -31,12 +31,14 @@ static inline int subnet_edge(uint32_t a, uint32_t host)
  * in on (strict, the default: a real server's replies are accepted only
  * on the port that routes to it) or at least out of some port (loose).
  * One pass over the ports answers all of it (every packet pays it).
+ * Multicast for a kernel interface passes the source checks and comes
+ * back as FP_ADDR_KERNEL.
  */
-enum fp_drop fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt *bp)
+int fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt *bp)
 {
 	const struct fp_snapshot *s = w->snap;
 	uint32_t src = bp->p.src, dst = bp->p.dst;
-	int src_port = -1, gw_port = -1, bad_src = martian(src), bad_dst = martian(dst), ours = 0;
+	int src_port = -1, gw_port = -1, bad_src = martian(src), bad_dst = martian(dst), ours = 0, kernel = 0;
 	uint8_t vip_port;
 	uint16_t i;
 
@@ -57,8 +59,11 @@ enum fp_drop fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt 
 	}
 	if (bad_src)
 		return FP_DROP_MARTIAN_SRC;
-	if (bad_dst)
-		return FP_DROP_MARTIAN_DST;
+	if (bad_dst) {
+		if (!fp_kernel_multicast(s, bp))
+			return FP_DROP_MARTIAN_DST;
+		kernel = 1;
+	}
 	/* our addresses and VIPs all sit in connected subnets */
 	if (src_port >= 0 && (ours || fp_vip_owner(s, src, &vip_port)))
 		return FP_DROP_SPOOFED_SRC;
@@ -74,5 +79,15 @@ enum fp_drop fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt 
 			return FP_DROP_RP_FILTER;
 		break;
 	}
-	return FP_DROP_NONE;
+	return kernel ? FP_ADDR_KERNEL : FP_DROP_NONE;
+}
+
+int fp_kernel_multicast(const struct fp_snapshot *s, const struct fp_bpkt *bp)
+{
+	const uint8_t *f = bp->p.frame;
+	uint32_t dst = bp->p.dst;
+
+	return s->ports[bp->in_port].kernel && bp->p.ethertype == FP_ETHERTYPE_IPV4 && (dst >> 28) == 0xe &&
+		f[0] == 0x01 && f[1] == 0x00 && f[2] == 0x5e &&
+		f[3] == (uint8_t)(dst >> 16 & 0x7f) && f[4] == (uint8_t)(dst >> 8) && f[5] == (uint8_t)dst;
 }

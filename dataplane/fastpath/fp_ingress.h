@@ -22,7 +22,8 @@ static inline int mac_is_broadcast(const uint8_t *mac)
 }
 
 /* The Ethernet addresses: never a group or zero source; with mac_filter,
- * only our port's unicast MAC as destination, and broadcast for ARP. */
+ * only our port's unicast MAC as destination, broadcast for ARP, and on a
+ * port with a kernel interface the group MAC of a multicast packet. */
 static inline enum fp_drop fp_check_macs(const struct fp_worker *w, const struct fp_bpkt *bp, int arp)
 {
 	const uint8_t *f = bp->p.frame;
@@ -30,7 +31,8 @@ static inline enum fp_drop fp_check_macs(const struct fp_worker *w, const struct
 
 	if (mac_is_group(f + 6) || mac_is_zero(f + 6))
 		return FP_DROP_BAD_SRC_MAC;
-	if (w->snap->sec.mac_filter && memcmp(f, in->mac, 6) != 0 && !(arp && mac_is_broadcast(f)))
+	if (w->snap->sec.mac_filter && memcmp(f, in->mac, 6) != 0 && !(arp && mac_is_broadcast(f)) &&
+	    !fp_kernel_multicast(w->snap, bp))
 		return FP_DROP_BAD_DST_MAC;
 	return FP_DROP_NONE;
 }

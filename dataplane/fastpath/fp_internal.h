@@ -79,8 +79,22 @@ enum fp_verdict fp_time_exceeded(struct fp_worker *w, struct fp_bpkt *bp);
  * the port's MTU; else frag-needed from address from, or a drop. */
 enum fp_verdict fp_check_mtu(struct fp_worker *w, struct fp_bpkt *bp, uint8_t port, uint32_t extra, uint32_t from);
 
+/*
+ * 1 when the packet is IPv4 multicast (224.0.0.0/4) in a frame sent to
+ * its group's MAC (01:00:5e and the address's low 23 bits, RFC 1112
+ * 6.4) and arrived on a port with a kernel interface: it is for the
+ * kernel (VRRP, routing protocols). Asked only on paths that are already
+ * off the common case (a MAC that is not ours, a martian destination),
+ * and out of line so that the common case's code stays as it was.
+ */
+int fp_kernel_multicast(const struct fp_snapshot *s, const struct fp_bpkt *bp) __attribute__((cold));
+
 /* ---- fp_ingress.c (the inline checks: fp_ingress.h) ---- */
-enum fp_drop fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt *bp);
+/* fp_check_addresses's verdict for multicast the kernel interface takes. */
+enum { FP_ADDR_KERNEL = FP_NUM_DROPS };
+_Static_assert(FP_NUM_DROPS < 256, "drop reasons ride in a byte");
+/* FP_DROP_NONE, the drop reason, or FP_ADDR_KERNEL. */
+int fp_check_addresses(const struct fp_worker *w, const struct fp_bpkt *bp);
 
 /* ICMP errors relayed along a connection: unreachable (frag-needed
  * included), source quench, time exceeded (as IPVS relays them). */

@@ -105,7 +105,9 @@ enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
 	X(ICMP_NOT_RELAYED, "icmp_not_relayed") /* errors but unreachable, quench, time exceeded */ \
 	X(NEW_CONN_LIMIT, "new_conn_limit")  /* the source prefix's new connections over the limit */ \
 	X(BAD_IP_OPTIONS, "bad_ip_options")  /* an option whose length leaves the header */ \
-	X(SOURCE_ROUTE, "source_route")      /* loose or strict source route option */
+	X(SOURCE_ROUTE, "source_route")      /* loose or strict source route option */ \
+	X(KERNEL_FULL, "kernel_full")        /* for the kernel interface, the punt ring down to its reserve */ \
+	X(DEST_UNAVAILABLE, "dest_unavailable") /* a client packet of a connection whose real server left */
 
 #define FP_ENUM_DROP(id, name) FP_DROP_##id,
 enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };
@@ -116,10 +118,14 @@ enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };
  * Packets the lcore hands to the Go slow path through its punt ring.
  * NEIGH carries a packet that is ready to go except for the next hop's
  * MAC: the slow path holds it, resolves the neighbour, and sends it.
+ * KERNEL is for the kernel interface of the port it arrived on (the
+ * exception path: the slow path writes it to the port's tap); it is
+ * queued only while the ring keeps its reserve for ARP and NEIGH.
  */
 #define FP_PUNTS(X) \
 	X(ARP, "arp") \
-	X(NEIGH, "neigh_unresolved")
+	X(NEIGH, "neigh_unresolved") \
+	X(KERNEL, "kernel")
 
 #define FP_ENUM_PUNT(id, name) FP_PUNT_##id,
 enum fp_punt { FP_PUNTS(FP_ENUM_PUNT) FP_NUM_PUNTS };
@@ -170,7 +176,8 @@ struct fp_port {
 	uint16_t dpdk_id;
 	uint16_t mtu;
 	uint8_t mac[6];
-	uint8_t _pad[2];
+	uint8_t kernel;    /* 1: the port has a kernel interface (the exception path) */
+	uint8_t _pad;
 };
 
 /* One real server of a service, its route precomputed. */
@@ -194,12 +201,18 @@ struct fp_service {
 	uint8_t sched_kind; /* enum fp_sched_kind */
 	uint16_t id;        /* stable counter id, indexes per-lcore state too */
 	uint8_t vip_port;   /* port that owns the VIP (answers ARP for it) */
-	uint8_t _pad;
+	uint8_t flags;      /* FP_SVC_F_* */
 	uint32_t first_dest;
 	uint32_t n_dests;
 	uint32_t sched_off;
 	uint32_t sched_len;
 	uint32_t wrr_max;   /* FP_SCHED_WRR_STEP: largest normalised weight */
+};
+
+enum {
+	/* IPVS expire_nodest_conn: a connection whose real server left the
+	 * configuration is removed at its next client packet. */
+	FP_SVC_F_EXPIRE_NODEST = 0x01,
 };
 
 /*
@@ -225,6 +238,12 @@ struct fp_snapshot {
 	uint32_t _pad1;
 	struct fp_security sec;
 	struct fp_port ports[FP_MAX_PORTS];
+	/* derived by fp_snapshot_index from the dests and services: bit id of
+	 * rs_avail is set when real server id is in the snapshot (any weight:
+	 * weight 0 drains), bit id of svc_expire_nodest when service id has
+	 * FP_SVC_F_EXPIRE_NODEST */
+	uint64_t rs_avail[FP_MAX_REAL_SERVERS / 64];
+	uint64_t svc_expire_nodest[FP_MAX_SERVICES / 64];
 };
 
 /* ---- counters: one block per lcore, written by that lcore only ---- */
@@ -267,10 +286,12 @@ struct fp_lcore_counters {
 	uint64_t inject_failed;    /* injected frames not sent: bad port or tx queue full */
 	uint64_t evicted;          /* half-open connections evicted to make room (flood) */
 	uint64_t flood_active;     /* 1 while over security.flood_pct (a gauge) */
-	uint64_t _pad0[7];
+	uint64_t nodest_expired;   /* connections removed: real server gone, expire_nodest_conn */
+	uint64_t _pad0[6];
 	struct fp_pkts method[FP_NUM_METHODS];
 	uint64_t punted[FP_NUM_PUNTS];
 	uint64_t drops[FP_NUM_DROPS];
+	uint64_t kernel_full[FP_MAX_PORTS]; /* drops[KERNEL_FULL] by receiving port */
 	struct fp_traffic svc[FP_MAX_SERVICES] __attribute__((aligned(FP_CACHE_LINE)));
 	struct fp_traffic rs[FP_MAX_REAL_SERVERS];
 } __attribute__((aligned(FP_CACHE_LINE)));

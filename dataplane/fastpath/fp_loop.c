@@ -30,11 +30,15 @@ static uint16_t dpdk_tx(void *ctx, uint16_t port, struct rte_mbuf **m, uint16_t 
 	return rte_eth_tx_burst(w->snap->ports[port].dpdk_id, w->queue, m, n);
 }
 
-static uint32_t dpdk_punt(void *ctx, struct rte_mbuf **m, uint32_t n)
+static uint32_t dpdk_punt(void *ctx, struct rte_mbuf **m, uint32_t n, uint32_t reserve)
 {
 	struct fp_worker *w = ctx;
 
 	if (w->punt_ring == NULL)
+		return 0;
+	/* The lcore is the ring's only producer: the free count can only
+	 * grow (the slow path dequeues) between reading it and enqueuing. */
+	if (reserve != 0 && (n = fp_punt_room(rte_ring_free_count(w->punt_ring), reserve, n)) == 0)
 		return 0;
 	return rte_ring_enqueue_burst(w->punt_ring, (void **)m, n, NULL);
 }

@@ -24,6 +24,31 @@ static int in_block(const struct fp_snapshot *s, uint32_t off, uint64_t bytes, u
 	return off % align == 0 && off >= sizeof(*s) && (uint64_t)off + bytes <= s->size;
 }
 
+/* Which real servers are in the snapshot (available: their connections
+ * carry client packets) and which services expire the connections of
+ * the ones that are not; layout_ok has checked every id. */
+static void derive_availability(struct fp_snapshot *s)
+{
+	const struct fp_service *svcs = fp_snap_services(s);
+	const struct fp_dest *dests = fp_snap_dests(s);
+	uint32_t i;
+
+	memset(s->rs_avail, 0, sizeof(s->rs_avail));
+	memset(s->svc_expire_nodest, 0, sizeof(s->svc_expire_nodest));
+	for (i = 0; i < s->n_services; i++) {
+		const struct fp_service *sv = &svcs[i];
+		uint32_t j;
+
+		if (sv->flags & FP_SVC_F_EXPIRE_NODEST)
+			s->svc_expire_nodest[sv->id >> 6] |= 1ULL << (sv->id & 63);
+		for (j = 0; j < sv->n_dests; j++) {
+			uint16_t id = dests[sv->first_dest + j].id;
+
+			s->rs_avail[id >> 6] |= 1ULL << (id & 63);
+		}
+	}
+}
+
 /* A stepped wrr table must hold one weight per dest and its maximum, or a
  * pick would never find a dest. */
 static int wrr_table_ok(const struct fp_snapshot *s, const struct fp_service *sv)
@@ -46,6 +71,9 @@ static int layout_ok(const struct fp_snapshot *s)
 
 	if (s->n_ports == 0 || s->n_ports > FP_MAX_PORTS || s->n_services > FP_MAX_SERVICES)
 		return 0;
+	for (i = 0; i < s->n_ports; i++)
+		if (s->ports[i].kernel > 1)
+			return 0;
 	if (s->sec.rp_filter > FP_RP_OFF || s->sec.flood_pct == 0 || s->sec.flood_pct > 100 || s->sec.src_prefix > 32)
 		return 0;
 	if (s->n_slots < 16 || (s->n_slots & (s->n_slots - 1)) != 0 || s->n_slots < 2 * s->n_services)
@@ -65,7 +93,7 @@ static int layout_ok(const struct fp_snapshot *s)
 		if ((uint64_t)sv->first_dest + sv->n_dests > s->n_dests ||
 		    (uint64_t)sv->sched_off + sv->sched_len > s->n_sched ||
 		    sv->id >= FP_MAX_SERVICES || sv->vip_port >= s->n_ports ||
-		    sv->sched_kind > FP_SCHED_WRR_STEP)
+		    sv->sched_kind > FP_SCHED_WRR_STEP || (sv->flags & ~FP_SVC_F_EXPIRE_NODEST) != 0)
 			return 0;
 		if (sv->sched_kind == FP_SCHED_WRR_STEP && !wrr_table_ok(s, sv))
 			return 0;
@@ -91,6 +119,7 @@ int fp_snapshot_index(struct fp_snapshot *s)
 	vip_slots = (uint64_t *)((uint8_t *)s + s->off_vip_slots);
 	memset(svc_slots, 0, (size_t)s->n_slots * 4);
 	memset(vip_slots, 0, (size_t)s->n_slots * 8);
+	derive_availability(s);
 	s->min_mtu = UINT16_MAX;
 	for (i = 0; i < s->n_ports; i++)
 		if (s->ports[i].mtu < s->min_mtu)

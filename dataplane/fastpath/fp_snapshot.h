@@ -84,6 +84,25 @@ static inline int fp_route(const struct fp_snapshot *s, uint32_t dst, uint8_t *p
 	return 0;
 }
 
+_Static_assert((FP_MAX_REAL_SERVERS & (FP_MAX_REAL_SERVERS - 1)) == 0 && (FP_MAX_SERVICES & (FP_MAX_SERVICES - 1)) == 0,
+	"ids are masked into the availability bitmaps");
+
+/* 1 when real server id is in the snapshot (fp_snapshot_index derives
+ * it): one load from a 1 KiB bitmap, the one cost dest availability adds
+ * to a client packet of an established connection. */
+static inline int fp_rs_available(const struct fp_snapshot *s, uint16_t id)
+{
+	id &= FP_MAX_REAL_SERVERS - 1;
+	return (int)(s->rs_avail[id >> 6] >> (id & 63)) & 1;
+}
+
+/* 1 when service id expires connections whose real server is gone. */
+static inline int fp_svc_expire_nodest(const struct fp_snapshot *s, uint16_t id)
+{
+	id &= FP_MAX_SERVICES - 1;
+	return (int)(s->svc_expire_nodest[id >> 6] >> (id & 63)) & 1;
+}
+
 /* Picks a dest of svc (an index below svc->n_dests) or -1, advancing the
  * lcore's scheduler state for the service. A state left by another
  * snapshot's table is tolerated. */

@@ -82,7 +82,7 @@ struct fp_bpkt {
 	uint32_t hop;
 	uint16_t owner;     /* FP_V_REDIRECT: worker index */
 	uint16_t key;       /* index into the burst's key array */
-	uint8_t answered;   /* FP_V_TX: our ICMP reply, built in its mbuf */
+	uint8_t out_kind;   /* enum fp_out: how it counts once sent (our ICMP replies are answers) */
 	uint8_t _pad0[7];
 	/* a new connection's scheduling, done ahead (fp_prepare_new) */
 	const struct fp_service *svc;
@@ -92,11 +92,17 @@ struct fp_bpkt {
 };
 
 /* What a queued tx mbuf is (struct fp_txq's kind): the flush counts it
- * as such once the PMD took it or refused it. */
+ * as such once the PMD took it or refused it. The ICMP errors we
+ * originate are answers counted by type too, when they leave: sent, or
+ * held for their neighbour (a punt the ring took: the kind rides in the
+ * top byte of the punt's metadata). */
 enum fp_out {
 	FP_OUT_FORWARDED = 1,
 	FP_OUT_ANSWERED = 2,
 	FP_OUT_INJECTED = 3,
+	FP_OUT_TIME_EXCEEDED = 4, /* answered */
+	FP_OUT_FRAG_NEEDED = 5,   /* answered */
+	FP_OUT_KINDS = 8,
 };
 
 struct fp_src_bucket {
@@ -120,7 +126,8 @@ struct fp_txq {
  * test harness. Called once per queue per burst, never per packet. */
 struct fp_io {
 	uint16_t (*tx)(void *ctx, uint16_t port, struct rte_mbuf **m, uint16_t n);
-	uint32_t (*punt)(void *ctx, struct rte_mbuf **m, uint32_t n);
+	/* takes at most what leaves reserve slots of the punt ring free */
+	uint32_t (*punt)(void *ctx, struct rte_mbuf **m, uint32_t n, uint32_t reserve);
 	uint32_t (*redirect)(void *ctx, uint16_t worker, struct rte_mbuf **m, uint32_t n);
 	void (*free)(void *ctx, struct rte_mbuf **m, uint32_t n);
 	void *ctx;
@@ -141,6 +148,8 @@ struct fp_worker_params {
 	uint64_t tsc_hz;
 	struct rte_ring *punt;   /* to the slow path */
 	struct rte_ring *inject; /* from the slow path */
+	uint32_t punt_reserve;   /* punt ring slots kernel-bound packets leave to ARP and NEIGH */
+	uint32_t _pad;
 };
 
 struct fp_worker {
@@ -174,7 +183,7 @@ struct fp_worker {
 	uint32_t icmp_ms;
 	/* flood defence: where the search for a half-open conn to evict goes on */
 	uint32_t evict_cursor;
-	uint32_t _pad1;
+	uint32_t punt_reserve;   /* see fp_worker_params */
 
 	/* poll loop */
 	uint64_t last_poll;      /* TSC of the previous poll of port 0; 0 after a sleep */
@@ -195,9 +204,19 @@ struct fp_worker {
 
 	struct fp_txq txq[FP_MAX_PORTS];
 	struct fp_queue punt_q;
+	struct fp_queue kernel_q;   /* punts for the kernel interfaces, after punt_q */
 	struct fp_queue redir_q[FP_MAX_WORKERS];
 	struct fp_queue free_q;
 } __attribute__((aligned(FP_CACHE_LINE)));
+
+/* How many of n packets fit a ring with free slots when reserve of them
+ * must stay free (the kernel-bound punts' limit). */
+static inline uint32_t fp_punt_room(uint32_t free, uint32_t reserve, uint32_t n)
+{
+	if (free <= reserve)
+		return 0;
+	return free - reserve < n ? free - reserve : n;
+}
 
 uint64_t fp_worker_size(void);
 /* 0, or -EINVAL when the parameters are unusable. */

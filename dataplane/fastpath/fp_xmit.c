@@ -522,6 +522,22 @@ static int rst_in_window(const struct fp_worker *w, const struct fp_bpkt *bp, co
 	return d <= 1 || d == 0xffff;
 }
 
+/*
+ * IPVS's dest availability: a client packet of a connection whose real
+ * server left the configuration is dropped (its replies still flow);
+ * with the service's expire_nodest_conn the connection goes too, so the
+ * client's next SYN is scheduled anew. A server of weight 0 is still in
+ * the snapshot: its connections drain.
+ */
+static enum fp_verdict dest_unavailable(struct fp_worker *w, struct fp_conn *c)
+{
+	if (fp_svc_expire_nodest(w->snap, c->svc_id)) {
+		forget(w, c);
+		w->cnt->nodest_expired++;
+	}
+	return fp_drop(w, FP_DROP_DEST_UNAVAILABLE);
+}
+
 static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
 {
 	enum fp_verdict v;
@@ -537,6 +553,8 @@ static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct
 		v = open_conn(w, bp, &c);
 		if (c == NULL)
 			return v;
+	} else if (FP_UNLIKELY(!fp_rs_available(w->snap, c->rs_id))) {
+		return dest_unavailable(w, c);
 	} else if (!rst_in_window(w, bp, c)) {
 		return fp_drop(w, FP_DROP_RST_OUT_OF_WINDOW);
 	}

@@ -68,6 +68,7 @@ type HarnessConfig struct {
 	Workers       int // workers of the (simulated) dataplane, for redirects
 	Index         int // which of them this one is
 	NeighCapacity int
+	PuntReserve   int // punt ring slots kernel-bound packets leave free (0: 256, as govsd)
 }
 
 // NewHarness builds a worker in C heap memory.
@@ -81,13 +82,16 @@ func NewHarness(cfg HarnessConfig) (*Harness, error) {
 	if cfg.NeighCapacity == 0 {
 		cfg.NeighCapacity = 256
 	}
+	if cfg.PuntReserve == 0 {
+		cfg.PuntReserve = 256
+	}
 	mem := Heap{}
 	sh, err := NewShared(mem, cfg.Workers, false)
 	if err != nil {
 		return nil, err
 	}
 	hs := &Harness{sh: sh, pub: NewPublisher(sh)}
-	if hs.w, err = NewWorker(mem, sh, WorkerConfig{Index: cfg.Index, Burst: MaxBurst, ConnCapacity: cfg.ConnCapacity, HashSeed: 0x9E3779B97F4A7C15, TSCHz: 1000}); err != nil {
+	if hs.w, err = NewWorker(mem, sh, WorkerConfig{Index: cfg.Index, Burst: MaxBurst, ConnCapacity: cfg.ConnCapacity, HashSeed: 0x9E3779B97F4A7C15, TSCHz: 1000, PuntReserve: cfg.PuntReserve}); err != nil {
 		hs.Close()
 		return nil, err
 	}
@@ -102,6 +106,7 @@ func NewHarness(cfg HarnessConfig) (*Harness, error) {
 	}
 	hs.h.tx_accept = 1 << 30
 	hs.h.punt_accept = 1 << 30
+	hs.h.punt_free = 1 << 30
 	return hs, nil
 }
 
@@ -148,6 +153,11 @@ func (hs *Harness) LimitTx(n int) { hs.h.tx_accept = C.uint32_t(n) }
 
 // LimitPunt makes every punt call take at most n packets (a full ring).
 func (hs *Harness) LimitPunt(n int) { hs.h.punt_accept = C.uint32_t(n) }
+
+// SetPuntFree gives the simulated punt ring n free slots; punted packets
+// use them up (nothing drains it), kernel-bound ones only down to the
+// worker's reserve.
+func (hs *Harness) SetPuntFree(n int) { hs.h.punt_free = C.uint32_t(n) }
 
 // Housekeep runs the worker's between-bursts work (expiry).
 func (hs *Harness) Housekeep(idle bool) {

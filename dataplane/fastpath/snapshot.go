@@ -16,6 +16,7 @@ type Port struct {
 	DPDKID                 uint16
 	MTU                    uint16
 	MAC                    [6]byte
+	Kernel                 bool // a kernel interface takes what is for the director itself
 }
 
 // Dest is one real server of a service, its route already computed.
@@ -49,6 +50,10 @@ type Service struct {
 	SchedKind SchedKind
 	Table     []uint32
 	WRRMax    uint32
+	// ExpireNodestConn removes a connection whose real server is no
+	// longer in the snapshot at its next client packet (IPVS's
+	// expire_nodest_conn); without it such packets are only dropped.
+	ExpireNodestConn bool
 }
 
 // RPFilter is the reverse-path check on ingress (enum fp_rp_filter).
@@ -193,7 +198,7 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 	for i, p := range spec.Ports {
 		cp := &h.ports[i]
 		cp.ip, cp.net, cp.mask, cp.gateway = C.uint32_t(p.IP), C.uint32_t(p.Net), C.uint32_t(p.Mask), C.uint32_t(p.Gateway)
-		cp.dpdk_id, cp.mtu = C.uint16_t(p.DPDKID), C.uint16_t(p.MTU)
+		cp.dpdk_id, cp.mtu, cp.kernel = C.uint16_t(p.DPDKID), C.uint16_t(p.MTU), cbool(p.Kernel)
 		for j, b := range p.MAC {
 			cp.mac[j] = C.uint8_t(b)
 		}
@@ -208,6 +213,9 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 		c.sched_kind, c.id, c.vip_port = C.uint8_t(sv.SchedKind), C.uint16_t(sv.ID), C.uint8_t(sv.VIPPort)
 		c.first_dest, c.n_dests = C.uint32_t(nd), C.uint32_t(len(sv.Dests))
 		c.sched_off, c.sched_len, c.wrr_max = C.uint32_t(ns), C.uint32_t(len(sv.Table)), C.uint32_t(sv.WRRMax)
+		if sv.ExpireNodestConn {
+			c.flags = C.FP_SVC_F_EXPIRE_NODEST
+		}
 		for _, d := range sv.Dests {
 			cd := &dests[nd]
 			cd.ip, cd.next_hop, cd.weight = C.uint32_t(d.IP), C.uint32_t(d.NextHop), C.uint32_t(d.Weight)

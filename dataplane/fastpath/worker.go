@@ -93,6 +93,9 @@ type WorkerConfig struct {
 	TSCHz        uint64
 	Socket       int            // NUMA socket for its memory
 	Punt, Inject unsafe.Pointer // struct rte_ring *, or nil
+	// PuntReserve is how many punt ring slots packets for the kernel
+	// interfaces leave free for ARP and packets waiting for a MAC.
+	PuntReserve int
 }
 
 // Worker is one worker lcore's state in C memory: its connection table,
@@ -139,6 +142,7 @@ func NewWorker(mem Memory, sh *Shared, cfg WorkerConfig) (_ *Worker, err error) 
 		burst: C.uint16_t(cfg.Burst), idle_sleep_max_us: C.uint32_t(cfg.IdleSleepMax / time.Microsecond),
 		hash_seed: C.uint64_t(cfg.HashSeed), tsc_hz: C.uint64_t(cfg.TSCHz),
 		punt: (*C.struct_rte_ring)(cfg.Punt), inject: (*C.struct_rte_ring)(cfg.Inject),
+		punt_reserve: C.uint32_t(max(cfg.PuntReserve, 0)),
 	}
 	if cfg.IdleBackoff {
 		prm.idle_backoff = 1

@@ -8,12 +8,13 @@ import (
 // DSRSpec describes the one-segment topology of LVS/DR and LVS/TUN, where
 // replies return directly from the real servers to the client:
 //
-//	client ns (ClientCIDR) ----------+
-//	director's tap (AttachPort) -----+ switch ns: br0
-//	rsN ns (ServerCIDRs[N-1]) -------+
+//	client ns (ClientCIDR) -----------------+
+//	director ns's tap (AttachPort) ---------+ switch ns: br0
+//	rsN ns (ServerCIDRs[N-1]) --------------+
 //
-// Namespaces are Prefix+"c" (client), Prefix+"s" (switch) and
-// Prefix+"r1".. (servers, idents "rs1"..); every host's link is eth0.
+// Namespaces are Prefix+"d" (director), Prefix+"c" (client), Prefix+"s"
+// (switch) and Prefix+"r1".. (servers, idents "rs1"..); every host's link
+// is eth0.
 type DSRSpec struct {
 	Prefix      string
 	ClientCIDR  string   // e.g. "10.0.0.2/24"
@@ -37,8 +38,8 @@ type DSRLab struct {
 }
 
 // NewDSRLab builds the namespaces, the segment and the real servers. The
-// director's port is attached later by AttachPort. On error, what was
-// built is torn down.
+// director is started in l.Director (StartProcIn) and its port is attached
+// later by AttachPort. On error, what was built is torn down.
 func NewDSRLab(spec DSRSpec) (l *DSRLab, err error) {
 	l = &DSRLab{Spec: spec}
 	l.cleanup = spec.Cleanup
@@ -59,7 +60,7 @@ func NewDSRLab(spec DSRSpec) (l *DSRLab, err error) {
 }
 
 // AttachPort waits (up to timeout) for the director's tap to be up in the
-// root namespace and plugs it into the segment. Call it only once the
+// director's namespace and plugs it into the segment. Call it only once the
 // director has started its ports.
 //
 // The tap's MTU is set to SegmentMTU: the tap PMD gives the kernel side the
@@ -67,10 +68,10 @@ func NewDSRLab(spec DSRSpec) (l *DSRLab, err error) {
 // director port with a smaller MTU would never see a full-size frame. A
 // NIC receives what fits its buffers; the MTU limits what it sends.
 func (l *DSRLab) AttachPort(tap string, timeout time.Duration) error {
-	if err := WaitLink(tap, true, timeout); err != nil {
+	if err := l.Director.WaitLink(tap, true, timeout); err != nil {
 		return err
 	}
-	if err := l.Switch.AttachLinkToBridge(tap); err != nil {
+	if err := l.Switch.AttachLinkToBridge(l.Director, tap); err != nil {
 		return err
 	}
 	_, err := l.Switch.NS.IP("link", "set", "dev", tap, "mtu", strconv.Itoa(SegmentMTU))

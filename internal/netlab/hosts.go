@@ -29,23 +29,34 @@ type Server struct {
 	Ident string // "rs1" ..; what its servers answer with
 	IP    netip.Addr
 	NS    *NS
+	// HTTP is its HTTP service (Services.HTTPPort), nil if it has none:
+	// tests make it fail, stop and come back through it.
+	HTTP *HTTPServer
 }
 
-// Hosts is what the labs share: a client namespace, a switch namespace
-// with the servers' bridge, and the real servers with their services.
+// Hosts is what the labs share: the director's namespace, a client
+// namespace, a switch namespace with the servers' bridge, and the real
+// servers with their services.
 type Hosts struct {
-	Client  *NS
-	Switch  *Switch
-	Servers []*Server
+	// Director is the namespace the director runs in (StartProcIn): its
+	// DPDK taps appear there and are moved into the lab from there, and
+	// whatever kernel interfaces and routes it makes stay there.
+	Director *NS
+	Client   *NS
+	Switch   *Switch
+	Servers  []*Server
 
 	stops   []func()
 	cleanup func(*Server) error
 	cleanOn []*Server // servers cleanup must run for, in setup order
 }
 
-// newHosts creates the client and switch namespaces (Prefix+"c",
-// Prefix+"s").
+// newHosts creates the director, client and switch namespaces
+// (Prefix+"d", Prefix+"c", Prefix+"s").
 func (h *Hosts) newHosts(prefix string) (err error) {
+	if h.Director, err = NewNS(prefix + "d"); err != nil {
+		return err
+	}
 	if h.Client, err = NewNS(prefix + "c"); err != nil {
 		return err
 	}
@@ -84,12 +95,18 @@ func (h *Hosts) addServers(prefix string, cidrs []string, gateway string, svc Se
 }
 
 func (h *Hosts) serve(s *Server, svc Services) error {
+	if svc.HTTPPort != 0 {
+		var err error
+		if s.HTTP, err = StartHTTPServer(s.NS, svc.ListenIP+":"+strconv.Itoa(svc.HTTPPort), s.Ident); err != nil {
+			return fmt.Errorf("%s: %w", s.Ident, err)
+		}
+		h.stops = append(h.stops, s.HTTP.Stop)
+	}
 	type server func(*NS, string, string) (func(), error)
 	for _, sv := range []struct {
 		port int
 		fn   server
 	}{
-		{svc.HTTPPort, ServeHTTP},
 		{svc.EchoPort, ServeTCPEchoIdent},
 		{svc.UDPPort, ServeUDPEcho},
 		{svc.SinkPort, ServeTCPSink},
@@ -130,9 +147,13 @@ func (h *Hosts) Describe() string {
 	return b.String()
 }
 
-// Namespaces lists the namespaces built so far: client, switch, servers.
+// Namespaces lists the namespaces built so far: director, client, switch,
+// servers.
 func (h *Hosts) Namespaces() []*NS {
 	var all []*NS
+	if h.Director != nil {
+		all = append(all, h.Director)
+	}
 	if h.Client != nil {
 		all = append(all, h.Client)
 	}
@@ -146,10 +167,11 @@ func (h *Hosts) Namespaces() []*NS {
 }
 
 // Close stops the servers, runs the cleanup of every prepared server (in
-// reverse order) and deletes every namespace. Processes still inside a
-// namespace then (such as a helper that cleanup failed to stop) are killed
-// and reported: a deleted namespace lives on as long as a process holds it,
-// where no name-based cleanup can find it any more.
+// reverse order) and deletes every namespace, the director's included: stop
+// the director first. Processes still inside a namespace then (such as a
+// director left running or a helper that cleanup failed to stop) are
+// killed and reported: a deleted namespace lives on as long as a process
+// holds it, where no name-based cleanup can find it any more.
 func (h *Hosts) Close() error {
 	for _, stop := range h.stops {
 		stop()

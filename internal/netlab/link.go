@@ -54,34 +54,34 @@ func (s *Switch) AttachHost(host *NS, ifname, cidr, gateway string) error {
 	return host.ConfigureLink(ifname, cidr, gateway)
 }
 
-// AttachLinkToBridge moves ifname from the root namespace into the switch
+// AttachLinkToBridge moves ifname from namespace from into the switch
 // (see MoveLink) and adds it to the bridge.
-func (s *Switch) AttachLinkToBridge(ifname string) error {
-	if err := MoveLink(ifname, s.NS); err != nil {
+func (s *Switch) AttachLinkToBridge(from *NS, ifname string) error {
+	if err := MoveLink(ifname, from, s.NS); err != nil {
 		return err
 	}
 	_, err := s.NS.IP("link", "set", ifname, "master", s.Bridge)
 	return err
 }
 
-// MoveLink moves ifname from the root namespace into ns, gives it a fresh
-// MAC address, disables IPv6 on it and brings it up.
+// MoveLink moves ifname from namespace from into namespace to, gives it a
+// fresh MAC address, disables IPv6 on it and brings it up.
 //
 // The fresh MAC matters for DPDK net_tap ports: the PMD gives the kernel
 // side the same MAC as the DPDK port, so as a peer on a segment it would
 // collide with the director (a bridge delivers frames for a port's own MAC
 // locally instead of forwarding them).
-func MoveLink(ifname string, ns *NS) error {
-	if _, err := ip("link", "set", "dev", ifname, "netns", ns.Name); err != nil {
+func MoveLink(ifname string, from, to *NS) error {
+	if _, err := from.IP("link", "set", "dev", ifname, "netns", to.Name); err != nil {
 		return err
 	}
-	if _, err := ns.IP("link", "set", "dev", ifname, "address", RandomMAC().String()); err != nil {
+	if _, err := to.IP("link", "set", "dev", ifname, "address", RandomMAC().String()); err != nil {
 		return err
 	}
-	if err := ns.Do(func() error { return disableIPv6(ifname) }); err != nil {
+	if err := to.Do(func() error { return disableIPv6(ifname) }); err != nil {
 		return err
 	}
-	_, err := ns.IP("link", "set", "dev", ifname, "up")
+	_, err := to.IP("link", "set", "dev", ifname, "up")
 	return err
 }
 
@@ -115,27 +115,41 @@ func RandomMAC() net.HardwareAddr {
 	return m
 }
 
-// WaitLink waits until ifname exists in the root namespace and, if up is
-// set, has IFF_UP (for a DPDK tap: the port has been started).
-func WaitLink(ifname string, up bool, timeout time.Duration) error {
+// WaitLink waits until ifname exists in the namespace and, if up is set,
+// has IFF_UP (for a DPDK tap: the port has been started). A timeout of 0
+// checks once.
+func (n *NS) WaitLink(ifname string, up bool, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		ifi, err := net.InterfaceByName(ifname)
-		if err == nil && (!up || ifi.Flags&net.FlagUp != 0) {
+		var notReady error
+		if err := n.Do(func() error { notReady = linkReady(ifname, up); return nil }); err != nil {
+			return err // the namespace itself is unusable
+		}
+		if notReady == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			if err == nil {
-				err = errors.New("exists but is not up")
-			}
-			return fmt.Errorf("interface %s not ready after %v: %v", ifname, timeout, err)
+			return fmt.Errorf("interface %s not ready in netns %s after %v: %v", ifname, n.Name, timeout, notReady)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// LinkExists reports whether ifname exists in the root namespace.
-func LinkExists(ifname string) bool {
-	_, err := net.InterfaceByName(ifname)
-	return err == nil
+// LinkExists reports whether ifname exists in the namespace.
+func (n *NS) LinkExists(ifname string) bool {
+	var missing error
+	err := n.Do(func() error { missing = linkReady(ifname, false); return nil })
+	return err == nil && missing == nil
+}
+
+// linkReady checks ifname in the calling thread's namespace.
+func linkReady(ifname string, up bool) error {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return err
+	}
+	if up && ifi.Flags&net.FlagUp == 0 {
+		return errors.New("exists but is not up")
+	}
+	return nil
 }

@@ -4,11 +4,11 @@ import "time"
 
 // NATSpec describes the LVS/NAT topology:
 //
-//	client ns (ClientCIDR) --- WAN tap --- [director] --- LAN tap ---+
-//	                                                  switch ns: br0 +--- rsN ns (ServerCIDRs[N-1])
+//	client ns (ClientCIDR) --- WAN tap --- [director ns] --- LAN tap ---+
+//	                                                     switch ns: br0 +--- rsN ns (ServerCIDRs[N-1])
 //
-// Namespaces are Prefix+"c" (client), Prefix+"s" (switch) and
-// Prefix+"r1".. (servers, idents "rs1"..).
+// Namespaces are Prefix+"d" (director), Prefix+"c" (client), Prefix+"s"
+// (switch) and Prefix+"r1".. (servers, idents "rs1"..).
 type NATSpec struct {
 	Prefix      string
 	ClientCIDR  string   // e.g. "10.0.0.2/24"
@@ -27,9 +27,9 @@ type NATLab struct {
 	Hosts
 }
 
-// NewNATLab builds the namespaces, bridge and real servers. The director's
-// ports are attached later by AttachPorts. On error, what was built is torn
-// down.
+// NewNATLab builds the namespaces, bridge and real servers. The director is
+// started in l.Director (StartProcIn) and its ports are attached later by
+// AttachPorts. On error, what was built is torn down.
 func NewNATLab(spec NATSpec) (l *NATLab, err error) {
 	l = &NATLab{Spec: spec}
 	defer func() {
@@ -47,21 +47,21 @@ func NewNATLab(spec NATSpec) (l *NATLab, err error) {
 }
 
 // AttachPorts waits (up to timeout) for the director's tap interfaces to
-// appear up in the root namespace, then moves wan into the client namespace
-// (with the client's address and route) and lan onto the servers' bridge.
-// Call it only once the director has started its ports: the tap PMD's
-// ioctls name the interface in the director's namespace.
+// appear up in the director's namespace, then moves wan into the client
+// namespace (with the client's address and route) and lan onto the
+// servers' bridge. Call it only once the director has started its ports:
+// the tap PMD's ioctls name the interface in the director's namespace.
 func (l *NATLab) AttachPorts(wan, lan string, timeout time.Duration) error {
 	for _, name := range []string{wan, lan} {
-		if err := WaitLink(name, true, timeout); err != nil {
+		if err := l.Director.WaitLink(name, true, timeout); err != nil {
 			return err
 		}
 	}
-	if err := MoveLink(wan, l.Client); err != nil {
+	if err := MoveLink(wan, l.Director, l.Client); err != nil {
 		return err
 	}
 	if err := l.Client.ConfigureLink(wan, l.Spec.ClientCIDR, l.Spec.ClientGW); err != nil {
 		return err
 	}
-	return l.Switch.AttachLinkToBridge(lan)
+	return l.Switch.AttachLinkToBridge(l.Director, lan)
 }

@@ -140,8 +140,9 @@ func TestBridgeHTTPUDPAndLongLivedTCP(t *testing.T) {
 	}
 }
 
-// TestMoveLinkLikeATap moves the two ends of a root-namespace veth the way
-// the e2e tests move a DPDK tap: one into a host, one onto a bridge.
+// TestMoveLinkLikeATap moves the two ends of a veth made in a director's
+// namespace the way the labs move a DPDK tap: one into a host, one onto a
+// bridge.
 func TestMoveLinkLikeATap(t *testing.T) {
 	netlabtest.Require(t, 0)
 	sw, err := netlab.NewSwitch(tag + "ms")
@@ -149,40 +150,47 @@ func TestMoveLinkLikeATap(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sw.Close() })
-	client, server := newNS(t, "mc"), newNS(t, "mr")
+	director, client, server := newNS(t, "md"), newNS(t, "mc"), newNS(t, "mr")
 	if err := sw.AttachHost(server, "eth0", "192.168.78.2/24", ""); err != nil {
 		t.Fatal(err)
 	}
 	wan, lan := tag+"mw", tag+"ml"
-	t.Cleanup(func() { netlab.CleanTag(tag + "m") })
-	if out, err := rootIP("link", "add", wan, "type", "veth", "peer", "name", lan); err != nil {
+	if out, err := director.IP("link", "add", wan, "type", "veth", "peer", "name", lan); err != nil {
 		t.Fatal(out, err)
 	}
-	if err := netlab.WaitLink(wan, false, time.Second); err != nil {
+	if err := director.WaitLink(wan, false, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := net.InterfaceByName(wan)
-	if err := netlab.MoveLink(wan, client); err != nil {
+	if err := director.WaitLink(wan, true, 0); err == nil || !strings.Contains(err.Error(), "not up") {
+		t.Errorf("WaitLink(up) of a down link: %v, want an error saying it is not up", err)
+	}
+	if client.LinkExists(wan) {
+		t.Errorf("client sees %s before the move", wan)
+	}
+	before, err := director.HardwareAddr(wan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netlab.MoveLink(wan, director, client); err != nil {
 		t.Fatal(err)
 	}
 	if err := client.ConfigureLink(wan, "192.168.78.1/24", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := sw.AttachLinkToBridge(lan); err != nil {
+	if err := sw.AttachLinkToBridge(director, lan); err != nil {
 		t.Fatal(err)
 	}
-	if l := leftovers(tag + "m"); len(l) != 3 { // the three namespaces only
-		t.Errorf("after moving, root namespace still has %v", l)
+	if director.LinkExists(wan) || director.LinkExists(lan) || !client.LinkExists(wan) {
+		t.Errorf("after moving: director has %s %v, %s %v; client has %s %v", wan, director.LinkExists(wan), lan, director.LinkExists(lan), wan, client.LinkExists(wan))
 	}
-	var after net.HardwareAddr
-	client.Do(func() error {
-		ifi, err := net.InterfaceByName(wan)
-		if err == nil {
-			after = ifi.HardwareAddr
-		}
-		return err
-	})
-	if after.String() == before.HardwareAddr.String() {
+	if l := leftovers(tag + "m"); len(l) != 4 { // the four namespaces only
+		t.Errorf("root namespace has %v, want the four namespaces only", l)
+	}
+	after, err := client.HardwareAddr(wan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.String() == before.String() {
 		t.Errorf("MAC of moved link unchanged: %v", after)
 	}
 	stop, err := netlab.ServeHTTP(server, ":80", "srv")
@@ -226,8 +234,15 @@ func TestNATLabServersAndCleanup(t *testing.T) {
 			t.Errorf("UDP %s: %q %v", s.IP, reply, err)
 		}
 	}
-	if d := lab.Describe(); !strings.Contains(d, "10.1.0.13/24") || !strings.Contains(d, "default via 10.1.0.1") {
-		t.Errorf("Describe lacks addresses or routes:\n%s", d)
+	if d := lab.Describe(); !strings.Contains(d, "10.1.0.13/24") || !strings.Contains(d, "default via 10.1.0.1") ||
+		!strings.Contains(d, "--- netns "+prefix+"d\n") {
+		t.Errorf("Describe lacks addresses, routes or the director's namespace:\n%s", d)
+	}
+	if lab.Director == nil || lab.Namespaces()[0] != lab.Director || lab.Director.Name != prefix+"d" {
+		t.Errorf("director namespace %v, namespaces %v", lab.Director, lab.Namespaces())
+	}
+	if h := lab.Servers[1].HTTP; h == nil || !h.Running() || !strings.HasSuffix(h.Addr(), ":8080") {
+		t.Errorf("rs2's HTTP server: %+v", lab.Servers[1].HTTP)
 	}
 	if err := lab.Close(); err != nil {
 		t.Fatal(err)
@@ -257,6 +272,25 @@ func TestCleanStaleRemovesDeadRunsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { netlab.CleanTag(stale) })
+	// A director that outlived its run, still in its namespace.
+	director, err := netlab.NewNS(stale + "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { director.Close() })
+	orphan, err := netlab.StartProcIn(director, nil, "sleep", "60")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { orphan.Stop(time.Second) })
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if in, _ := director.Holds(orphan.Pid()); in {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the orphan never entered its namespace")
+		}
+	}
 	mine := newNS(t, "live")
 	cleaned, err := netlab.CleanStale()
 	if err != nil {
@@ -264,6 +298,9 @@ func TestCleanStaleRemovesDeadRunsOnly(t *testing.T) {
 	}
 	if l := leftovers(stale); len(l) > 0 {
 		t.Errorf("stale %s not cleaned (cleaned %v): %v", stale, cleaned, l)
+	}
+	if !orphan.Exited(5 * time.Second) {
+		t.Errorf("process in the stale director namespace still running after CleanStale")
 	}
 	if _, err := os.Stat("/run/netns/" + mine.Name); err != nil {
 		t.Errorf("CleanStale removed a live run's namespace: %v", err)
@@ -310,5 +347,39 @@ func rootIP(args ...string) (string, error) {
 func TestMissingHugepagesNamesTheNeed(t *testing.T) {
 	if msg := netlab.MissingHugepages(1 << 30); !strings.Contains(msg, "hugepages") {
 		t.Errorf("MissingHugepages(1 TiB) = %q, want a message about hugepages", msg)
+	}
+}
+
+// TestStartProcInRunsInNamespace: a process started in a namespace is held
+// by it, sees only its interfaces (in /sys too), keeps its own pid (ip
+// execs it) and stops with Stop.
+func TestStartProcInRunsInNamespace(t *testing.T) {
+	netlabtest.Require(t, 0)
+	ns := newNS(t, "p")
+	p, err := netlab.StartProcIn(ns, nil, "sh", "-c", "echo links $(ls /sys/class/net); echo pid $$; exec sleep 30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Stop(time.Second) })
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(p.Output(), "pid ") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	out := p.Output()
+	if !strings.Contains(out, "links lo\n") {
+		t.Errorf("/sys/class/net inside = %q, want only lo", out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("pid %d\n", p.Pid())) {
+		t.Errorf("output %q, want the shell's pid to be Proc's %d", out, p.Pid())
+	}
+	if in, err := ns.Holds(p.Pid()); err != nil || !in {
+		t.Errorf("Holds(%d) = %v, %v; want true", p.Pid(), in, err)
+	}
+	if in, err := ns.Holds(os.Getpid()); err != nil || in {
+		t.Errorf("Holds(this process) = %v, %v; want false", in, err)
+	}
+	p.Stop(2 * time.Second)
+	if pids, _ := exec.Command("ip", "netns", "pids", ns.Name).Output(); len(strings.TrimSpace(string(pids))) > 0 {
+		t.Errorf("processes left in the namespace after Stop: %s", pids)
 	}
 }

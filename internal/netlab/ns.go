@@ -116,15 +116,38 @@ func (n *NS) IP(args ...string) (string, error) {
 	return ip(append([]string{"-n", n.Name}, args...)...)
 }
 
-// Command returns a command that runs inside the namespace
-// ("ip netns exec NAME name args...").
+// Argv is the command line that runs name with args inside the namespace:
+// "ip netns exec NAME name args...". ip enters the namespace (and a mount
+// namespace of its own whose /sys shows this namespace's interfaces) and
+// then execs name, so the process keeps ip's pid: signals, process groups
+// and Pdeathsig reach the program itself.
+func (n *NS) Argv(name string, args ...string) []string {
+	return append([]string{"ip", "netns", "exec", n.Name, name}, args...)
+}
+
+// Command returns a command that runs inside the namespace (see Argv).
 func (n *NS) Command(name string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+	argv := n.Argv(name, args...)
+	return exec.Command(argv[0], argv[1:]...)
 }
 
 // CommandContext is Command bound to ctx (see exec.CommandContext).
 func (n *NS) CommandContext(ctx context.Context, name string, args ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+	argv := n.Argv(name, args...)
+	return exec.CommandContext(ctx, argv[0], argv[1:]...)
+}
+
+// Holds reports whether process pid is in this network namespace.
+func (n *NS) Holds(pid int) (bool, error) {
+	mine, err := os.Stat(filepath.Join(netnsDir, n.Name))
+	if err != nil {
+		return false, err
+	}
+	its, err := os.Stat(fmt.Sprintf("/proc/%d/ns/net", pid))
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(mine, its), nil
 }
 
 // HardwareAddr is the MAC address of ifname inside the namespace.

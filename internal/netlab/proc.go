@@ -52,6 +52,14 @@ func StartProc(tee io.Writer, name string, args ...string) (*Proc, error) {
 	return p, nil
 }
 
+// StartProcIn is StartProc with the process inside ns (see NS.Argv): how
+// the labs run a director, so that the kernel interfaces and routes it
+// makes stay in a namespace the lab owns and deletes.
+func StartProcIn(ns *NS, tee io.Writer, name string, args ...string) (*Proc, error) {
+	argv := ns.Argv(name, args...)
+	return StartProc(tee, argv[0], argv[1:]...)
+}
+
 // Pid is the child's process id (also its process group id).
 func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 

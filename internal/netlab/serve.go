@@ -6,28 +6,19 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 )
 
 // ServeHTTP serves HTTP inside ns on addr (e.g. ":8080"): every response
 // has body ident and header X-Server: ident. The returned func stops it.
+// (HTTPServer is the same server under the test's control.)
 func ServeHTTP(ns *NS, addr, ident string) (stop func(), err error) {
-	ln, err := ns.Listen("tcp", addr)
+	s, err := StartHTTPServer(ns, addr, ident)
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("X-Server", ident)
-			w.Header().Set("Content-Type", "text/plain")
-			w.Write([]byte(ident))
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go srv.Serve(ln)
-	return func() { srv.Close() }, nil
+	return s.Stop, nil
 }
 
 // ServeTCPEchoIdent serves a line protocol inside ns on addr: each line

@@ -9,12 +9,17 @@
  *           bit 0 a gateway on port 1; bits 1-2 rp_filter (strict, loose,
  *           off, off); bit 3 mac_filter off; bit 4 rst_check off; bit 5 a
  *           limit of 2 new connections per source /24; bit 6 one ICMP
- *           error per second.
+ *           error per second; bit 7 both ports have a kernel interface.
  *   frames: [op][in_port][len hi][len lo][len bytes] ...
  *           op bit 0: fix the frame's IP and L4 checksums first (so the
  *           fuzzer reaches deep paths); bit 1: the burst ends here;
  *           bit 2: advance the clock by in_port seconds and expire;
- *           bit 3: address the frame to the port's MAC.
+ *           bit 3: address the frame to the port's MAC; bit 4: dest
+ *           in_port / 2 (mod the dests) is replaced by a new server (its
+ *           connections' server left, as on a reload); bit 5: every
+ *           service flips expire_nodest_conn;
+ *           bit 6: the punt ring has in_port % 8 free slots from this
+ *           burst on (the kernel's reserve is 4).
  *
  * The oracle checks every packet's fate, not only the absence of crashes:
  * each mbuf ends in exactly one queue (leaks show under LeakSanitizer);
@@ -23,7 +28,12 @@
  * every sent frame parses, its IP header checksum is right, its L4
  * checksum is right when the input's was, and its addresses and ports are
  * what the connection says (NAT in, NAT out, DR untouched, TUN to the
- * server). Any violation aborts, which libFuzzer reports as a crash.
+ * server); only ports with a kernel interface punt for it, and only what
+ * is for the director (its port addresses, multicast to the group's
+ * MAC); a forwarded client packet's connection has an available server,
+ * and a dest_unavailable drop leaves its connection only without
+ * expire_nodest_conn. Any violation aborts, which libFuzzer reports as a
+ * crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +45,7 @@
 #include "../fp_snapshot.h"
 #include "../fp_wire.h"
 
-enum { MAX_SVC = 4, MAX_DEST = 4, MAX_FRAMES = 32, CONNS = 64, NEIGH = 64 };
+enum { MAX_SVC = 4, MAX_DEST = 4, MAX_FRAMES = 32, CONNS = 64, NEIGH = 64, PUNT_RESERVE = 4 };
 
 #define CHECK(cond, ...) do { \
 	if (!(cond)) { fprintf(stderr, "oracle: " __VA_ARGS__); fprintf(stderr, "\n"); abort(); } \
@@ -162,6 +172,7 @@ static struct fp_snapshot *build_snapshot(struct input *in)
 		hdr.timeouts_ms[i] = 1000 * (1 + i);
 	set_port(&hdr.ports[0], ip4(10, 0, 0, 1), 24, 0, 0);
 	set_port(&hdr.ports[1], ip4(10, 1, 0, 1), 24, opts & 1 ? ip4(10, 1, 0, 254) : 0, 1);
+	hdr.ports[0].kernel = hdr.ports[1].kernel = (opts & 128) != 0;
 	hdr.sec.rp_filter = (opts >> 1 & 3) > FP_RP_OFF ? FP_RP_OFF : (uint8_t)(opts >> 1 & 3);
 	hdr.sec.mac_filter = !(opts & 8);
 	hdr.sec.rst_check = !(opts & 16);
@@ -228,10 +239,11 @@ static int world_init(struct world *wd, struct fp_snapshot *snap)
 	prm.burst = FP_MAX_BURST;
 	prm.hash_seed = 42;
 	prm.tsc_hz = 1000;
+	prm.punt_reserve = PUNT_RESERVE;
 	if (fp_worker_init(wd->w, &prm) != 0)
 		return -1;
 	wd->w->now = 1000;
-	wd->h.tx_accept = wd->h.punt_accept = 1u << 30;
+	wd->h.tx_accept = wd->h.punt_accept = wd->h.punt_free = 1u << 30;
 	return 0;
 }
 
@@ -394,6 +406,7 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 		/* client -> VIP: the connection says where it goes */
 		c = conn_of(wd, &ip_in, FP_DIR_IN);
 		CHECK(c != NULL, "forwarded a client packet without a connection");
+		CHECK(fp_rs_available(wd->snap, c->rs_id), "forwarded a client packet to real server %u, not in the snapshot", c->rs_id);
 		if (c->xmit == FP_METHOD_NAT) {
 			CHECK(op.dst == c->rs_ip && op.src == ip_in.src && op.dport == c->rs_port,
 				"NAT in to %08x:%u, the connection says %08x:%u", op.dst, op.dport, c->rs_ip, c->rs_port);
@@ -415,6 +428,8 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 		return;
 	}
 	CHECK(op.proto == FP_PROTO_ICMP, "sent protocol %u", op.proto);
+	CHECK(!(wd->snap->ports[in->port].kernel && fp_own_address(wd->snap, ip_in.dst) && !fp_vip_owner(wd->snap, ip_in.dst, &(uint8_t){ 0 })),
+		"answered ICMP to a port address that has a kernel interface");
 	if (fp_icmp_is_error(op.icmp_type) && !(ip_in.proto == FP_PROTO_ICMP && fp_icmp_is_error(ip_in.icmp_type)))
 		check_originated(wd, in, &ip_in, out, &op);
 }
@@ -440,11 +455,57 @@ static void check_accounted(const struct fp_lcore_counters *b, const struct fp_l
 		a->answered - b->answered + punts, "more ICMP errors counted than answers sent or held");
 }
 
+/* A packet for the kernel: it arrived on a port with a kernel interface,
+ * is IPv4, and is to one of our port addresses (not a VIP) or multicast
+ * in a frame to its group's MAC. */
+static void check_for_kernel(const struct world *wd, const struct sent_in *in)
+{
+	const struct fp_snapshot *s = wd->snap;
+	struct fp_pkt p;
+	const uint8_t *f = in->frame;
+	int r = fp_parse((uint8_t *)in->frame, in->len, &p);
+
+	CHECK(s->ports[in->port].kernel, "punted for the kernel on port %u, which has no kernel interface", in->port);
+	CHECK(r == FP_DROP_NONE && p.ethertype == FP_ETHERTYPE_IPV4, "punted for the kernel a frame that is not valid IPv4");
+	CHECK(!fp_vip_owner(s, p.dst, &(uint8_t){ 0 }), "punted for the kernel a packet to a VIP");
+	if (fp_own_address(s, p.dst))
+		return;
+	CHECK((p.dst >> 28) == 0xe && f[0] == 1 && f[1] == 0 && f[2] == 0x5e && f[3] == (uint8_t)(p.dst >> 16 & 0x7f) &&
+		f[4] == (uint8_t)(p.dst >> 8) && f[5] == (uint8_t)p.dst,
+		"punted for the kernel a packet to %08x, neither ours nor multicast to its group MAC", p.dst);
+	CHECK((p.src >> 28) < 0xe && (p.src >> 24) != 0 && (p.src >> 24) != 127, "punted for the kernel multicast from a martian %08x", p.src);
+}
+
+/*
+ * A dest_unavailable drop: the client packet's connection, if it is
+ * still there, has a server that left and a service that keeps such
+ * connections, unless a later packet of the burst made it anew; 1 when
+ * it is gone (expired, or evicted or reused later in the burst: the
+ * caller compares with those counters).
+ */
+static int check_dest_unavailable(const struct world *wd, const struct sent_in *in, const struct fp_lcore_counters *before)
+{
+	const struct fp_conn *c;
+	struct fp_pkt p;
+
+	CHECK(fp_parse((uint8_t *)in->frame, in->len, &p) == FP_DROP_NONE, "dest_unavailable for a frame that does not parse");
+	c = conn_of(wd, &p, FP_DIR_IN);
+	if (c == NULL)
+		return 1;
+	if (fp_rs_available(wd->snap, c->rs_id)) {
+		CHECK(wd->cnt->created > before->created, "dest_unavailable for a connection to available server %u", c->rs_id);
+		return 0;
+	}
+	CHECK(!fp_svc_expire_nodest(wd->snap, c->svc_id), "dest_unavailable left a connection of an expire_nodest_conn service");
+	return 0;
+}
+
 static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 {
 	struct rte_mbuf *ms[MAX_FRAMES];
 	const struct fp_lcore_counters before = *wd->cnt;
-	uint32_t i, j, dropped = 0, sent = 0, punted = 0;
+	uint32_t i, j, dropped = 0, sent = 0, punted = 0, gone = 0;
+	uint64_t full = 0;
 
 	for (i = 0; i < n; i++) {
 		ins[i].m = fp_fake_mbuf(ins[i].frame, ins[i].len, 128);
@@ -471,6 +532,10 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 		switch (o->verdict) {
 		case FP_V_DROP:
 			CHECK(reason != FP_DROP_NONE && reason < FP_NUM_DROPS, "dropped without a reason");
+			if (reason == FP_DROP_KERNEL_FULL)
+				check_for_kernel(wd, &ins[i]);
+			if (reason == FP_DROP_DEST_UNAVAILABLE)
+				gone += (uint32_t)check_dest_unavailable(wd, &ins[i], &before);
 			dropped++;
 			break;
 		case FP_V_TX: {
@@ -485,6 +550,8 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 			CHECK(reason < FP_NUM_PUNTS, "punt reason %u", reason);
 			if (reason == FP_PUNT_NEIGH)
 				CHECK(fp_neigh_lookup(wd->neigh, hop) == 0 && outp < wd->snap->n_ports, "punted for a known neighbour");
+			if (reason == FP_PUNT_KERNEL)
+				check_for_kernel(wd, &ins[i]);
 			punted++;
 			break;
 		default:
@@ -492,6 +559,14 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 		}
 	}
 	check_accounted(&before, wd->cnt, n, sent, punted, dropped);
+	for (i = 0; i < FP_MAX_PORTS; i++)
+		full += wd->cnt->kernel_full[i] - before.kernel_full[i];
+	CHECK(full == wd->cnt->drops[FP_DROP_KERNEL_FULL] - before.drops[FP_DROP_KERNEL_FULL], "kernel_full by port does not add up");
+	/* a connection the burst expired may have been made again by a later
+	 * packet of it (a SYN); one that is gone went one of these ways */
+	CHECK(gone <= wd->cnt->nodest_expired - before.nodest_expired + wd->cnt->evicted - before.evicted +
+		wd->cnt->reused - before.reused, "%u dest_unavailable drops without their connection, %lu expired",
+		gone, (unsigned long)(wd->cnt->nodest_expired - before.nodest_expired));
 	for (i = 0; i < n; i++)
 		fp_fake_mbuf_free(ins[i].m);
 }
@@ -504,7 +579,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	struct fp_snapshot *snap = build_snapshot(&in);
 	struct world wd;
-	uint32_t n = 0, frames = 0;
+	uint32_t n = 0, frames = 0, i;
+	uint16_t next_id = 1000; /* for replaced servers: above every input's */
 
 	if (snap == NULL)
 		return 0;
@@ -523,6 +599,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op & 4) {
 			wd.w->now += 1000u * port;
 			fp_housekeep(wd.w, 1);
+		}
+		if (op & (16 | 32 | 64)) {
+			/* configuration changes apply between bursts, as a reload */
+			if (n > 0) {
+				run_burst(&wd, ins, n);
+				n = 0;
+			}
+			/* a server replaced by another (a new id): the old one's
+			 * connections have no server in the snapshot any more */
+			if (op & 16)
+				((struct fp_dest *)fp_snap_dests(wd.snap))[(uint32_t)(port >> 1) % wd.snap->n_dests].id = next_id++;
+			if (op & 32)
+				for (i = 0; i < wd.snap->n_services; i++)
+					((struct fp_service *)fp_snap_services(wd.snap))[i].flags ^= FP_SVC_F_EXPIRE_NODEST;
+			if (op & (16 | 32))
+				CHECK(fp_snapshot_index(wd.snap) == 0, "the changed snapshot does not index");
+			if (op & 64)
+				wd.h.punt_free = port % 8u;
 		}
 		/* a burst comes in on one port */
 		if (n > 0 && ins[0].port != port % 2) {
