@@ -17,8 +17,9 @@ die() { echo "deps: ERROR: $*" >&2; exit 1; }
 # debugging, curl), a C toolchain.
 # clang and its runtimes build the fast path's libFuzzer target with
 # ASan/UBSan (make test runs its corpus); llvm symbolizes their reports.
+# keepalived is the VRRP peer of the interop tests (run in namespaces only).
 pkgs=(dpdk dpdk-dev libdpdk-dev pkg-config iproute2 iputils-ping nftables tcpdump curl
-      build-essential procps ca-certificates clang libclang-rt-14-dev llvm)
+      build-essential procps ca-certificates clang libclang-rt-14-dev llvm keepalived)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
