@@ -1,7 +1,16 @@
 // Package vrrp implements VRRP director failover, interoperable with
 // keepalived 2.2.7: RFC 3768 VRRPv2 and RFC 5798 VRRPv3 over IPv4.
 //
-// This part is the advertisement codec. Advert is one VRRP message (the IP
+// The pieces, each pure where it can be:
+//   - the codec (advert*.go, reject*.go), below;
+//   - the state machine (machine*.go, timers.go): Machine.Step is a pure
+//     function of (state, event, time) to (state, actions);
+//   - the transport (transport.go): a raw IPv4 socket of protocol 112 on
+//     one interface, joined to 224.0.0.18, sending with TTL 255, TOS 0xC0;
+//   - the instance runner (instance.go): a Machine over a Transport, its
+//     timer and Hooks that take and release the virtual addresses.
+//
+// The codec: Advert is one VRRP message (the IP
 // payload of a protocol 112 packet): Marshal builds it, Parse decodes it and
 // rejects what keepalived drops on the wire (TTL, version, type, length,
 // checksum), and Advert.Check rejects what keepalived drops because it does

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,6 +33,9 @@ func (k *keepalivedPeer) Write(p []byte) (int, error) {
 	defer k.mu.Unlock()
 	return k.log.Write(p)
 }
+
+// kill SIGKILLs keepalived and its children at once, as a crash would.
+func (k *keepalivedPeer) kill() { syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL) }
 
 func (k *keepalivedPeer) logged() string {
 	k.mu.Lock()
@@ -79,12 +83,16 @@ vrrp_instance VI_51 {
 	k.cmd = ns.CommandContext(ctx, "keepalived", "-n", "-l", "-D", "-P", "-G", "-f", conf,
 		"-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"))
 	k.cmd.Stdout, k.cmd.Stderr = k, k
+	// Its own process group: kill takes keepalived's VRRP child with it in
+	// one signal, so nothing is left to send a priority-0 advert.
+	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := k.cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		cancel()
+		k.kill()
 		k.cmd.Wait()
 		if t.Failed() {
 			t.Logf("keepalived's log:\n%s", k.logged())
@@ -186,4 +194,61 @@ func TestInteropKeepalivedAcceptsOurAdverts(t *testing.T) {
 	}
 	// Silence: keepalived (priority 100) is master after 3 x 1 s + skew.
 	k.waitLog(t, "Entering MASTER STATE", 6*time.Second)
+}
+
+// govs (priority 150) and keepalived (BACKUP, 100) in one VRID, VRRPv2
+// with 1 s adverts: govs is master and keepalived stays backup without a
+// complaint; govs stopping gracefully hands over within skew.
+func TestInteropGovsMasterKeepalivedBackup(t *testing.T) {
+	t.Parallel()
+	a, b := vethPair(t, "g")
+	k := startKeepalived(t, b, "vb", "BACKUP", 100)
+	k.waitLog(t, "Entering BACKUP STATE", 10*time.Second)
+	g := startInstance(t, a, "va", "10.77.0.1", 2, 150, time.Second, false)
+	waitState(t, g, StateMaster, 10*time.Second)
+	time.Sleep(2500 * time.Millisecond) // keepalived hears a few adverts
+	if strings.Contains(k.logged(), "Entering MASTER STATE") {
+		t.Fatal("keepalived became master next to a higher-priority govs master")
+	}
+	stopped := time.Now()
+	g.stop()
+	k.waitLog(t, "Entering MASTER STATE", 5*time.Second)
+	took := time.Since(stopped)
+	bound := SkewTime(2, 100, time.Second) + 200*time.Millisecond
+	t.Logf("keepalived took over %v after govs's priority-0 advert (bound skew + 200 ms log latency = %v)", took.Round(time.Millisecond), bound)
+	if took > bound {
+		t.Errorf("keepalived took over %v after the graceful stop, want within %v", took, bound)
+	}
+	for _, bad := range []string{"invalid", "Invalid", "mismatch", "unexpected", "expecting", "too short"} {
+		if strings.Contains(k.logged(), bad) {
+			t.Errorf("keepalived complained (%q) about govs's adverts", bad)
+		}
+	}
+}
+
+// keepalived (MASTER, 200) and govs (100): govs stays backup, counting
+// keepalived's adverts as valid; keepalived killed, govs is master within
+// 3 x advert + skew.
+func TestInteropKeepalivedMasterGovsBackup(t *testing.T) {
+	t.Parallel()
+	a, b := vethPair(t, "m")
+	k := startKeepalived(t, b, "vb", "MASTER", 200)
+	g := startInstance(t, a, "va", "10.77.0.1", 2, 100, time.Second, false)
+	k.waitLog(t, "Entering MASTER STATE", 10*time.Second)
+	for deadline := time.Now().Add(5 * time.Second); g.in.Status().AdvertsReceived < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("govs heard no valid adverts from keepalived: %+v", g.in.Status())
+		}
+	}
+	if st := g.in.Status(); st.State != StateBackup || sum(st.Rejected) != 0 {
+		t.Fatalf("govs next to a keepalived master: %+v", st)
+	}
+	killed := time.Now()
+	k.kill()
+	took := waitState(t, g, StateMaster, 6*time.Second).Sub(killed)
+	bound := MasterDownInterval(2, 100, time.Second) + 100*time.Millisecond
+	t.Logf("govs took over %v after keepalived was killed (bound 3 x advert + skew + 100 ms = %v)", took.Round(time.Millisecond), bound)
+	if took > bound {
+		t.Errorf("takeover took %v, want within %v", took, bound)
+	}
 }
