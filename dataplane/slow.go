@@ -52,7 +52,7 @@ func newSlowRunner(dp *Dataplane) (*slowRunner, error) {
 
 // apply gives the slow path the view of a new configuration.
 func (r *slowRunner) apply(c *compiled, spec *Spec) error {
-	v := slowpath.View{Gen: c.gen, VIPs: c.vips, Wanted: c.wanted, ARPAccept: spec.ARPAccept}
+	v := slowpath.View{Gen: c.gen, VIPs: c.vips, Standby: c.standby, Wanted: c.wanted, ARPAccept: spec.ARPAccept}
 	for _, p := range r.dp.ports {
 		v.Ports = append(v.Ports, slowpath.Port{Name: p.name, MAC: p.mac, IP: p.ip, Net: p.net, Mask: p.mask})
 	}

@@ -56,8 +56,9 @@ type compiled struct {
 	gen      uint64
 	services []serviceInfo
 	fp       fastpath.SnapshotSpec
-	vips     map[uint32]int // VIP -> port that owns it
-	wanted   map[uint32]int // next hops to keep resolved -> port
+	vips     map[uint32]int  // VIP -> port that owns it
+	standby  map[uint32]bool // VIPs whose VRRP instance is not MASTER
+	wanted   map[uint32]int  // next hops to keep resolved -> port
 }
 
 func addrU32(a netip.Addr) uint32 {
@@ -123,7 +124,57 @@ func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compi
 			return nil, err
 		}
 	}
+	if err := c.addFloating(spec.Floating, ports); err != nil {
+		return nil, err
+	}
+	if err := c.markStandby(spec.Standby); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// addFloating adds the floating addresses to what the slow path answers
+// ARP for, each on the port whose subnet holds it.
+func (c *compiled) addFloating(addrs []netip.Addr, ports []portInfo) error {
+	for i, a := range addrs {
+		field := fmt.Sprintf("floating[%d]", i)
+		if !a.Is4() {
+			return fmt.Errorf("%s: %v is not an IPv4 address", field, a)
+		}
+		ip := addrU32(a)
+		port, ok := connectedPort(ports, ip)
+		switch {
+		case !ok:
+			return fmt.Errorf("%s: %v is not inside any port's subnet, so no port would answer ARP for it", field, a)
+		case ip == ports[port].ip:
+			return fmt.Errorf("%s: %v is port %s's own address", field, a, ports[port].name)
+		}
+		if _, dup := c.vips[ip]; dup {
+			return fmt.Errorf("%s: %v is a service VIP or listed twice", field, a)
+		}
+		c.vips[ip] = port
+	}
+	return nil
+}
+
+// markStandby flags every service of each standby VIP; an address that is
+// neither a service VIP nor floating is refused.
+func (c *compiled) markStandby(addrs []netip.Addr) error {
+	c.standby = make(map[uint32]bool, len(addrs))
+	for i, a := range addrs {
+		if !a.Is4() {
+			return fmt.Errorf("standby[%d]: %v is not an IPv4 address", i, a)
+		}
+		ip := addrU32(a)
+		if _, ok := c.vips[ip]; !ok {
+			return fmt.Errorf("standby[%d]: %v is neither a service's VIP nor a floating address", i, a)
+		}
+		c.standby[ip] = true
+	}
+	for i := range c.fp.Services {
+		c.fp.Services[i].Standby = c.standby[c.fp.Services[i].VIP]
+	}
+	return nil
 }
 
 func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idAllocator) error {

@@ -80,6 +80,19 @@ type Spec struct {
 	// ARPAccept lets unsolicited ARP replies and gratuitous ARP update
 	// neighbours (Linux's arp_accept).
 	ARPAccept bool
+	// Floating are addresses of ours that are no service VIP and no port
+	// address, such as the real servers' NAT gateway that moves with a
+	// VRRP instance: the port whose subnet holds one answers and
+	// announces its ARP. The fast path does not serve them (replies
+	// routed through the gateway are transit anyway): echo to one is
+	// dropped not_local.
+	Floating []netip.Addr
+	// Standby are service VIPs or floating addresses whose VRRP instance
+	// is not MASTER here: the fast path drops everything to a VIP
+	// (vip_standby: no echo, no new or established connection) and the
+	// slow path neither answers nor announces their ARP. Addresses not
+	// listed are served as always.
+	Standby []netip.Addr
 }
 
 // Security is the fast path's ingress rules and flood defence.

@@ -16,6 +16,8 @@
 //   - Health (health_*_test.go, kernel_*_test.go): a NAT lab of its own
 //     with http checks, a sorry server and the kernel-side interfaces
 //     (health_lab_test.go).
+//   - VRRP (vrrp_*_test.go): a NAT lab whose govsd runs a VRRP instance
+//     for the VIP, with keepalived as the other router on the WAN link.
 //
 // Test files sort so that each method's tests run together (dr, nat, tun).
 package e2e

@@ -20,6 +20,14 @@ func checksText(e *env, c *admin.Client) error {
 	return admin.FormatChecks(e.stdout, h)
 }
 
+func vrrpText(e *env, c *admin.Client) error {
+	v, err := c.VRRP()
+	if err != nil {
+		return err
+	}
+	return admin.FormatVRRP(e.stdout, v)
+}
+
 var errEnough = errors.New("enough events")
 
 // events streams state changes until interrupted, -n events were printed or

@@ -33,6 +33,7 @@ func TestHealthCommands(t *testing.T) {
 			"2026-12-02T10:00:00.000Z server_down tcp/10.0.0.100:80 10.1.0.11:8080 (connection refused)\n",
 			"2026-12-02T10:00:01.000Z server_up tcp/10.0.0.100:80 10.1.0.11:8080\n"}},
 		{[]string{"-s", sock, "events", "-n", "1", "-json"}, []string{`"type":"server_down"`}},
+		{[]string{"-s", sock, "vrrp"}, []string{"no VRRP instances configured"}},
 		// -for ends a stream that has nothing more to say.
 		{[]string{"-s", sock, "events", "-for", "300ms"}, []string{"server_up"}},
 	} {

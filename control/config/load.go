@@ -89,6 +89,8 @@ func decode(settings map[string]any) (*Config, problems) {
 		c.Services = append(c.Services, svc)
 	}
 
+	decodeVRRP(newObjectAt(root, "vrrp"), &c.VRRP)
+
 	adm := newObjectAt(root, "admin")
 	adm.str("socket", &c.Admin.Socket)
 	adm.close()

@@ -22,6 +22,7 @@ type Config struct {
 	Security  Security
 	Ports     []Port
 	Services  []Service
+	VRRP      VRRP
 	Admin     Admin
 	Metrics   Metrics
 }

@@ -25,6 +25,7 @@ func (c *Config) validate() problems {
 	c.validateSecurity(&p)
 	c.validatePorts(&p)
 	c.validateServices(&p)
+	c.validateVRRP(&p)
 	c.validateAdmin(&p)
 	return p
 }

@@ -43,6 +43,7 @@ type Daemon struct {
 	shutdownTimeout time.Duration
 
 	health  healthChecker  // set by startHealth (or a test)
+	vrrp    *vrrpRunner    // nil without VRRP instances
 	applier *healthApplier // turns health changes into snapshots
 }
 
@@ -62,7 +63,10 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	}
 	// Before the first check, servers start up, or down with alpha, as
 	// the health manager will start them.
-	dp, err := dataplane.Start(options(cfg), effectiveSpec(cfg, healthView{}))
+	// VRRP addresses start standby: they are held only once elected.
+	first := effectiveSpec(cfg, healthView{})
+	first.Standby = standbyAddrs(cfg, nil)
+	dp, err := dataplane.Start(options(cfg), first)
 	if err != nil {
 		return err
 	}
@@ -84,6 +88,9 @@ func (d *Daemon) serve(ctx context.Context) error {
 	// Checks start once the dataplane runs: they travel over its
 	// kernel-side interfaces.
 	err := d.startHealth(reg)
+	if err == nil {
+		err = d.startVRRP()
+	}
 	var servers *httpServers
 	if err == nil {
 		servers, err = d.startHTTP(cfg, reg)
@@ -141,6 +148,7 @@ func (d *Daemon) Reload() error {
 		d.health.Apply(healthSpec(cfg))
 	}
 	next := effectiveSpec(cfg, viewOf(d.health))
+	next.Standby = d.standby(cfg)
 	var applyErr error
 	var generation uint64
 	if !d.withDataplane(func() { applyErr, generation = d.dp.Apply(next), d.dp.Generation() }) {
@@ -170,6 +178,9 @@ func startTimeUnchanged(old, new *config.Config) error {
 	}
 	if old.Admin != new.Admin {
 		errs = append(errs, errors.New("admin: changed; the admin socket is opened only at start, restart govsd"))
+	}
+	if fmt.Sprint(old.VRRP) != fmt.Sprint(new.VRRP) {
+		errs = append(errs, errors.New("vrrp: changed; VRRP instances are started only at start, restart govsd (the backup takes over meanwhile)"))
 	}
 	if old.Metrics != new.Metrics {
 		errs = append(errs, errors.New("metrics: changed; the metrics listener is opened only at start, restart govsd"))

@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"net/netip"
+
 	"github.com/govs-project/govs/dataplane"
 	"github.com/govs-project/govs/dataplane/slowpath"
 )
@@ -14,6 +16,8 @@ type runningDataplane interface {
 	Ports() []dataplane.PortStatus
 	Neighbors() []dataplane.NeighborStatus
 	KernelInterfaces() []dataplane.KernelStatus
+	// Announce sends gratuitous ARPs for addresses (a new VRRP master's).
+	Announce([]netip.Addr) error
 	Services() []dataplane.ServiceStatus
 	Lcores() []dataplane.LcoreStatus
 	SlowPath() slowpath.Stats

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +24,9 @@ type fakeDataplane struct {
 	stopped   bool
 	events    []string
 	afterStop []string
+
+	announced []netip.Addr
+	lastSpec  *dataplane.Spec
 
 	// With inLcores set, Lcores signals it and blocks until release closes.
 	inLcores, release chan struct{}
@@ -46,10 +50,11 @@ func (f *fakeDataplane) record() (events, afterStop []string) {
 	return slices.Clone(f.events), slices.Clone(f.afterStop)
 }
 
-func (f *fakeDataplane) Apply(*dataplane.Spec) error {
+func (f *fakeDataplane) Apply(s *dataplane.Spec) error {
 	f.event("apply")
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.lastSpec = s
 	if f.applyErr != nil {
 		return f.applyErr
 	}
@@ -69,6 +74,14 @@ func (f *fakeDataplane) Ports() []dataplane.PortStatus {
 }
 
 func (f *fakeDataplane) Neighbors() []dataplane.NeighborStatus { f.event("neighbors"); return nil }
+func (f *fakeDataplane) Announce(addrs []netip.Addr) error {
+	f.event("announce")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.announced = append(f.announced, addrs...)
+	return nil
+}
+
 func (f *fakeDataplane) KernelInterfaces() []dataplane.KernelStatus {
 	f.event("kernel")
 	return []dataplane.KernelStatus{{Name: "govs-wan", Port: "wan", ToKernel: dataplane.KernelTraffic{Packets: 3, Bytes: 180}}}

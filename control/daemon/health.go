@@ -79,7 +79,9 @@ func (d *Daemon) applyHealth() {
 func (d *Daemon) applyCurrent() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	next := effectiveSpec(d.cfg.Load(), viewOf(d.health))
+	cfg := d.cfg.Load()
+	next := effectiveSpec(cfg, viewOf(d.health))
+	next.Standby = d.standby(cfg)
 	var err error
 	if !d.withDataplane(func() { err = d.dp.Apply(next) }) {
 		return nil

@@ -67,6 +67,7 @@ func (d *Daemon) shutdown(s *httpServers) {
 		}
 	}
 	d.stopHealth()
+	d.stopVRRP()
 	if err := d.stopDataplane(); err != nil {
 		d.log.Warn("dataplane stop", "err", err)
 	}

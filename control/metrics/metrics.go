@@ -57,6 +57,7 @@ type Collector struct {
 	portMissed, portRxErr, portTxErr, portNoMbuf     *prometheus.Desc
 	portUp, neighbors, generation, ready             *prometheus.Desc
 	kernelPkts, kernelBytes, kernelDrops             *prometheus.Desc
+	vrrp                                             vrrpDescs
 }
 
 // NewCollector returns a collector over src; see Register.
@@ -116,6 +117,7 @@ func NewCollector(src Source) *Collector {
 		neighbors:  desc("neighbors", "Neighbour (ARP) entries by state.", "state"),
 		generation: desc("config_generation", "Number of configuration snapshots applied."),
 		ready:      desc("ready", "1 once the dataplane forwards packets."),
+		vrrp:       newVRRPDescs(),
 	}
 }
 
@@ -135,6 +137,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	} {
 		ch <- d
 	}
+	for _, d := range c.vrrp.all() {
+		ch <- d
+	}
 }
 
 // Collect reads the source once per method and emits constant metrics.
@@ -142,6 +147,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.collectServices(ch, c.src.Services())
 	c.collectStats(ch, c.src.Stats())
 	c.collectStatus(ch, c.src.Status())
+	c.vrrp.collect(ch, c.src)
 }
 
 func counter(ch chan<- prometheus.Metric, d *prometheus.Desc, v uint64, labels ...string) {

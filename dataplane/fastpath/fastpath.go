@@ -81,6 +81,7 @@ const (
 	DropSourceRoute     Drop = C.FP_DROP_SOURCE_ROUTE
 	DropKernelFull      Drop = C.FP_DROP_KERNEL_FULL
 	DropDestUnavailable Drop = C.FP_DROP_DEST_UNAVAILABLE
+	DropVIPStandby      Drop = C.FP_DROP_VIP_STANDBY // the VIP's VRRP instance is not MASTER
 )
 
 // Punt is why a packet went to the Go slow path (enum fp_punt).

@@ -156,7 +156,10 @@ enum fp_verdict fp_classify(struct fp_worker *w, struct fp_bpkt *bp)
 	r = fp_check_l4(bp);
 	if (FP_UNLIKELY(r != FP_DROP_NONE))
 		return fp_drop(w, (enum fp_drop)r);
-	if (fp_vip_owner(s, bp->p.dst, &owner))
+	r = fp_vip_owner(s, bp->p.dst, &owner);
+	if (r == FP_VIP_STANDBY)
+		return fp_drop(w, FP_DROP_VIP_STANDBY); /* the master answers it */
+	if (r == FP_VIP_ACTIVE)
 		return to_vip(w, bp);
 	if (fp_own_address(s, bp->p.dst))
 		return to_self(w, bp);

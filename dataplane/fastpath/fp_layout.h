@@ -107,7 +107,8 @@ enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
 	X(BAD_IP_OPTIONS, "bad_ip_options")  /* an option whose length leaves the header */ \
 	X(SOURCE_ROUTE, "source_route")      /* loose or strict source route option */ \
 	X(KERNEL_FULL, "kernel_full")        /* for the kernel interface, the punt ring down to its reserve */ \
-	X(DEST_UNAVAILABLE, "dest_unavailable") /* a client packet of a connection whose real server left */
+	X(DEST_UNAVAILABLE, "dest_unavailable") /* a client packet of a connection whose real server left */ \
+	X(VIP_STANDBY, "vip_standby")        /* to a VIP whose VRRP instance is not MASTER */
 
 #define FP_ENUM_DROP(id, name) FP_DROP_##id,
 enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };
@@ -213,6 +214,11 @@ enum {
 	/* IPVS expire_nodest_conn: a connection whose real server left the
 	 * configuration is removed at its next client packet. */
 	FP_SVC_F_EXPIRE_NODEST = 0x01,
+	/* The VIP's VRRP instance is not MASTER here: nothing to the VIP is
+	 * answered or forwarded (the VIP is standby when any of its services
+	 * has the flag; Go sets it on all of them). */
+	FP_SVC_F_STANDBY = 0x02,
+	FP_SVC_F_ALL = FP_SVC_F_EXPIRE_NODEST | FP_SVC_F_STANDBY,
 };
 
 /*
@@ -234,7 +240,7 @@ struct fp_snapshot {
 	uint32_t off_dests;     /* struct fp_dest[n_dests] */
 	uint32_t off_sched;     /* uint32_t[n_sched] */
 	uint32_t off_svc_slots; /* uint32_t[n_slots]: service index + 1, 0 = empty */
-	uint32_t off_vip_slots; /* uint64_t[n_slots]: vip << 32 | vip_port + 1 */
+	uint32_t off_vip_slots; /* uint64_t[n_slots]: vip << 32 | standby << 8 | vip_port + 1 */
 	uint32_t _pad1;
 	struct fp_security sec;
 	struct fp_port ports[FP_MAX_PORTS];

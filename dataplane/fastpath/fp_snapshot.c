@@ -19,6 +19,9 @@ static inline uint32_t vip_hash(uint32_t vip)
 	return (uint32_t)(((uint64_t)vip * 0x9E3779B97F4A7C15ULL) >> 32);
 }
 
+/* In a vip slot's low word, above vip_port + 1. */
+#define VIP_SLOT_STANDBY (1ULL << 8)
+
 static int in_block(const struct fp_snapshot *s, uint32_t off, uint64_t bytes, uint32_t align)
 {
 	return off % align == 0 && off >= sizeof(*s) && (uint64_t)off + bytes <= s->size;
@@ -93,7 +96,7 @@ static int layout_ok(const struct fp_snapshot *s)
 		if ((uint64_t)sv->first_dest + sv->n_dests > s->n_dests ||
 		    (uint64_t)sv->sched_off + sv->sched_len > s->n_sched ||
 		    sv->id >= FP_MAX_SERVICES || sv->vip_port >= s->n_ports ||
-		    sv->sched_kind > FP_SCHED_WRR_STEP || (sv->flags & ~FP_SVC_F_EXPIRE_NODEST) != 0)
+		    sv->sched_kind > FP_SCHED_WRR_STEP || (sv->flags & ~FP_SVC_F_ALL) != 0)
 			return 0;
 		if (sv->sched_kind == FP_SCHED_WRR_STEP && !wrr_table_ok(s, sv))
 			return 0;
@@ -128,19 +131,19 @@ int fp_snapshot_index(struct fp_snapshot *s)
 	for (i = 0; i < s->n_services; i++) {
 		const struct fp_service *sv = &fp_snap_services(s)[i];
 		uint32_t h = svc_hash(sv->vip, sv->proto, sv->port) & mask;
-		uint8_t owner;
 
 		if (fp_service_lookup(s, sv->vip, sv->proto, sv->port) != NULL)
 			return -EINVAL; /* duplicate key */
 		while (svc_slots[h] != 0)
 			h = (h + 1) & mask;
 		svc_slots[h] = i + 1;
-		if (fp_vip_owner(s, sv->vip, &owner))
-			continue;
 		h = vip_hash(sv->vip) & mask;
-		while (vip_slots[h] != 0)
+		while (vip_slots[h] != 0 && (uint32_t)(vip_slots[h] >> 32) != sv->vip)
 			h = (h + 1) & mask;
-		vip_slots[h] = (uint64_t)sv->vip << 32 | ((uint32_t)sv->vip_port + 1);
+		if (vip_slots[h] == 0)
+			vip_slots[h] = (uint64_t)sv->vip << 32 | ((uint32_t)sv->vip_port + 1);
+		if (sv->flags & FP_SVC_F_STANDBY)
+			vip_slots[h] |= VIP_SLOT_STANDBY;
 	}
 	return 0;
 }
@@ -174,8 +177,8 @@ int fp_vip_owner(const struct fp_snapshot *s, uint32_t ip, uint8_t *port)
 		if (v == 0)
 			return 0;
 		if ((uint32_t)(v >> 32) == ip) {
-			*port = (uint8_t)((uint32_t)v - 1);
-			return 1;
+			*port = (uint8_t)((v & 0xff) - 1);
+			return (v & VIP_SLOT_STANDBY) ? FP_VIP_STANDBY : FP_VIP_ACTIVE;
 		}
 	}
 }

@@ -46,7 +46,11 @@ int fp_snapshot_index(struct fp_snapshot *s);
 const struct fp_service *fp_service_lookup(const struct fp_snapshot *s,
 	uint32_t vip, uint8_t proto, uint16_t port);
 
-/* 1 when ip is a VIP; *port is the port that owns it. */
+/* What fp_vip_owner finds: not a VIP (0, false), or a VIP that is
+ * served, or one whose VRRP instance is not MASTER here. */
+enum { FP_VIP_NONE = 0, FP_VIP_ACTIVE = 1, FP_VIP_STANDBY = 2 };
+
+/* Non-zero (enum above) when ip is a VIP; *port is the port that owns it. */
 int fp_vip_owner(const struct fp_snapshot *s, uint32_t ip, uint8_t *port);
 
 /* 1 when ip is one of the director's port addresses. */

@@ -54,6 +54,10 @@ type Service struct {
 	// longer in the snapshot at its next client packet (IPVS's
 	// expire_nodest_conn); without it such packets are only dropped.
 	ExpireNodestConn bool
+	// Standby: the VIP's VRRP instance is not MASTER here, so nothing to
+	// the VIP is answered or forwarded (drop vip_standby). Set on every
+	// service of the VIP.
+	Standby bool
 }
 
 // RPFilter is the reverse-path check on ingress (enum fp_rp_filter).
@@ -213,8 +217,12 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 		c.sched_kind, c.id, c.vip_port = C.uint8_t(sv.SchedKind), C.uint16_t(sv.ID), C.uint8_t(sv.VIPPort)
 		c.first_dest, c.n_dests = C.uint32_t(nd), C.uint32_t(len(sv.Dests))
 		c.sched_off, c.sched_len, c.wrr_max = C.uint32_t(ns), C.uint32_t(len(sv.Table)), C.uint32_t(sv.WRRMax)
+		c.flags = 0
 		if sv.ExpireNodestConn {
-			c.flags = C.FP_SVC_F_EXPIRE_NODEST
+			c.flags |= C.FP_SVC_F_EXPIRE_NODEST
+		}
+		if sv.Standby {
+			c.flags |= C.FP_SVC_F_STANDBY
 		}
 		for _, d := range sv.Dests {
 			cd := &dests[nd]

@@ -61,7 +61,7 @@ func (s *SlowPath) parseARP(frame []byte, inPort int, a *packet.ARP) bool {
 }
 
 // answersFor reports whether inPort answers ARP for ip: its own address,
-// or a VIP it owns.
+// or a VIP it owns that is not standby.
 func (s *SlowPath) answersFor(ip uint32, inPort int) bool {
 	if ip == 0 {
 		return false
@@ -70,7 +70,7 @@ func (s *SlowPath) answersFor(ip uint32, inPort int) bool {
 		return true
 	}
 	owner, ok := s.view.VIPs[ip]
-	return ok && owner == inPort
+	return ok && owner == inPort && !s.view.Standby[ip]
 }
 
 // sendRequest asks for n's MAC: by broadcast, or unicast to the MAC we

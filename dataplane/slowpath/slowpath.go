@@ -52,11 +52,15 @@ type StaticNeighbor struct {
 // View is the configuration the slow path acts on; a new one comes with
 // every configuration snapshot.
 type View struct {
-	Gen    uint64         // snapshot generation; a new Gen triggers gratuitous ARPs
-	Ports  []Port         // indexed by DPDK port index
-	VIPs   map[uint32]int // VIP -> index of the port that answers ARP for it
-	Wanted map[uint32]int // next hops to keep resolved (real servers, gateways) -> port index
-	Static []StaticNeighbor
+	Gen   uint64         // snapshot generation; a new Gen triggers gratuitous ARPs
+	Ports []Port         // indexed by DPDK port index
+	VIPs  map[uint32]int // VIPs and floating addresses -> index of the port that answers ARP for them
+	// Standby VIPs (keys of VIPs) belong to a VRRP instance that is not
+	// MASTER here: their ARP is not answered nor announced (the master
+	// does both); they stay our addresses, so nothing learns them.
+	Standby map[uint32]bool
+	Wanted  map[uint32]int // next hops to keep resolved (real servers, gateways) -> port index
+	Static  []StaticNeighbor
 
 	// ARPAccept lets ARP that answers no request of ours bind a MAC, as
 	// Linux's arp_accept (security.arp_accept): an unsolicited reply may

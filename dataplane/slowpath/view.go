@@ -56,6 +56,11 @@ func (v *View) validate() error {
 			return err
 		}
 	}
+	for ip := range v.Standby {
+		if _, ok := v.VIPs[ip]; !ok {
+			return fmt.Errorf("standby %v: not a VIP", ipString(ip))
+		}
+	}
 	for ip, port := range v.Wanted {
 		if err := checkPort("wanted neighbour", ip, port); err != nil {
 			return err
@@ -74,6 +79,7 @@ func (v *View) clone() View {
 	c := *v
 	c.Ports = slices.Clone(v.Ports)
 	c.VIPs = maps.Clone(v.VIPs)
+	c.Standby = maps.Clone(v.Standby)
 	c.Wanted = maps.Clone(v.Wanted)
 	c.Static = slices.Clone(v.Static)
 	return c
@@ -92,8 +98,8 @@ func ownAddresses(v *View) map[uint32]bool {
 	return own
 }
 
-// announcements lists every port address and every VIP on its port, in a
-// stable order (ports, then VIPs by address).
+// announcements lists every port address and every active (not standby)
+// VIP on its port, in a stable order (ports, then VIPs by address).
 func announcements(v *View) []announcement {
 	var out []announcement
 	for i, p := range v.Ports {
@@ -103,6 +109,9 @@ func announcements(v *View) []announcement {
 	}
 	vips := slices.Sorted(maps.Keys(v.VIPs))
 	for _, vip := range vips {
+		if v.Standby[vip] {
+			continue
+		}
 		out = append(out, announcement{port: v.VIPs[vip], ip: vip})
 	}
 	return out

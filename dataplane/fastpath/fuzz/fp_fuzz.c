@@ -391,6 +391,8 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 	CHECK(op.ethertype == FP_ETHERTYPE_IPV4, "sent a non-IPv4 frame");
 	r = fp_parse((uint8_t *)in->frame, in->len, &ip_in);
 	CHECK(r == FP_DROP_NONE, "forwarded an input that does not parse");
+	CHECK(fp_vip_owner(wd->snap, ip_in.dst, &(uint8_t){ 0 }) != FP_VIP_STANDBY,
+		"sent a frame for a packet to standby VIP %08x", ip_in.dst);
 	if (in->l4_valid)
 		CHECK(l4_ok(out, len), "valid input (proto %u, %08x -> %08x, icmp type %u) left with a bad L4 checksum (proto %u, %08x -> %08x)",
 			ip_in.proto, ip_in.src, ip_in.dst, ip_in.icmp_type, op.proto, op.src, op.dst);
@@ -612,7 +614,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				((struct fp_dest *)fp_snap_dests(wd.snap))[(uint32_t)(port >> 1) % wd.snap->n_dests].id = next_id++;
 			if (op & 32)
 				for (i = 0; i < wd.snap->n_services; i++)
-					((struct fp_service *)fp_snap_services(wd.snap))[i].flags ^= FP_SVC_F_EXPIRE_NODEST;
+					((struct fp_service *)fp_snap_services(wd.snap))[i].flags ^=
+						FP_SVC_F_EXPIRE_NODEST | ((port & 4) ? FP_SVC_F_STANDBY : 0);
 			if (op & (16 | 32))
 				CHECK(fp_snapshot_index(wd.snap) == 0, "the changed snapshot does not index");
 			if (op & 64)
