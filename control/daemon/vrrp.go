@@ -47,13 +47,13 @@ func (d *Daemon) standby(c *config.Config) []netip.Addr {
 	var master map[string]bool
 	if r := d.vrrp; r != nil {
 		r.mu.Lock()
-		master = maps(r.master)
+		master = copyMasters(r.master)
 		r.mu.Unlock()
 	}
 	return standbyAddrs(c, master)
 }
 
-func maps(m map[string]bool) map[string]bool {
+func copyMasters(m map[string]bool) map[string]bool {
 	out := make(map[string]bool, len(m))
 	for k, v := range m {
 		out[k] = v
