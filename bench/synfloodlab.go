@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -146,35 +145,12 @@ func vipAddr(port int) string { return fmt.Sprintf("%s:%d", vipIP, port) }
 func (h *harness) startDirector(l *floodLab, table int) (*govsd, floodConf, error) {
 	c := floodConf{Prefix: h.newPrefix(), Wan: l.wan(), Lan: l.lan(), Table: table}
 	c.Socket = filepath.Join(h.runDir, c.Prefix+".sock")
-	path := filepath.Join(h.runDir, c.Prefix+".yaml")
-	if err := os.WriteFile(path, []byte(c.yaml()), 0o644); err != nil {
-		return nil, c, err
-	}
-	if err := h.ensureFree(int64(c.memoryMB())<<20, 60*time.Second); err != nil {
-		return nil, c, err
-	}
-	dir := l.lab.Director
-	ch, err := startChild("govsd", h.logPath(fmt.Sprintf("govsd-synflood-%d", table)), c.Prefix,
-		mergeEnv(h.govsdEnv, nil), dir.Argv(h.govsd, "-config", path)...)
+	g, failed, err := h.startInLab(labStart{lab: l.lab, prefix: c.Prefix, socket: c.Socket, yaml: c.yaml(),
+		log: fmt.Sprintf("govsd-synflood-%d", table), memoryMB: c.memoryMB(), wan: c.Wan, lan: c.Lan})
 	if err != nil {
 		return nil, c, err
 	}
-	g := &govsd{child: ch, adm: admin.Dial(c.Socket)}
-	fail := func(what string, err error) (*govsd, floodConf, error) {
-		g.stop()
-		return nil, c, fmt.Errorf("%s: %v; govsd log %s ends:\n%s", what, err, ch.logPath, ch.logTail(15))
-	}
-	if err := waitUntil(g, startTimeout, func() (bool, error) {
-		return dir.WaitLink(c.Wan, true, 0) == nil && dir.WaitLink(c.Lan, true, 0) == nil, nil
-	}); err != nil {
-		return fail("waiting for the tap ports", err)
-	}
-	if in, err := dir.Holds(ch.cmd.Process.Pid); err != nil || !in {
-		return fail("checking govsd's namespace", fmt.Errorf("pid %d is not in netns %s (%v)", ch.cmd.Process.Pid, dir.Name, err))
-	}
-	if err := l.lab.AttachPorts(c.Wan, c.Lan, 5*time.Second); err != nil {
-		return fail("moving the taps into the lab", err)
-	}
+	fail := func(what string, err error) (*govsd, floodConf, error) { return nil, c, failed(what, err) }
 	if s, err := tapStats(l.lab.Client, c.Wan); err == nil {
 		c.TapQueue[0] = s.TxQueueLen
 	}
@@ -187,14 +163,8 @@ func (h *harness) startDirector(l *floodLab, table int) (*govsd, floodConf, erro
 		}
 	}
 	c.TapQueue[1] = floodTapQueue
-	if err := waitUntil(g, 30*time.Second, func() (bool, error) {
-		st, err := g.adm.Status()
-		return err == nil && st.Ready && neighboursResolved(st, floodServers), nil
-	}); err != nil {
-		return fail("waiting for readiness", err)
-	}
-	if _, err := netlab.HTTPGetNewConn(l.lab.Client, "http://"+vipAddr(vipPort)+"/", 10*time.Second); err != nil {
-		return fail("first request through the VIP", err)
+	if step, err := waitForwarding(g, l.lab.Client, floodServers); err != nil {
+		return fail(step, err)
 	}
 	return g, c, nil
 }
