@@ -124,7 +124,7 @@ func startDSREnv(kind, method, prefix string) (env *dsrEnv, err error) {
 			return
 		}
 	}
-	err = env.startDaemon(
+	err = env.startDaemon(env.base.YAML(),
 		func() error { return env.lab.AttachPort(env.base.Ports[0].Iface, 5*time.Second) },
 		dsrServerIPs,
 		func() error {

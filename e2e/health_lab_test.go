@@ -212,24 +212,20 @@ func startHealthEnv() (env *healthEnv, err error) {
 	}
 	env.hosts = &env.lab.Hosts
 	env.describe = env.healthState
-	if env.d, err = startGovsd(env.hosts.Director, env.dir, "govsd.yaml", env.conf.YAML(), env.conf.Socket); err != nil {
+	err = env.startDaemon(env.conf.YAML(),
+		func() error {
+			return env.lab.AttachPorts(env.base.Ports[0].Iface, env.base.Ports[1].Iface, 5*time.Second)
+		},
+		serverIPs,
+		func() error {
+			_, err := netlab.HTTPGetNewConn(env.lab.Client, "http://"+vip+"/", 10*time.Second)
+			return err
+		})
+	if err != nil {
 		return
 	}
-	fail := func(what string, e error) error { return fmt.Errorf("%s: %v\n%s", what, e, env.report()) }
-	if e := env.d.waitTaps(30*time.Second, env.base.taps()...); e != nil {
-		return env, fail("waiting for govsd's ports", e)
-	}
-	if e := env.lab.AttachPorts(env.base.Ports[0].Iface, env.base.Ports[1].Iface, 5*time.Second); e != nil {
-		return env, fail("moving the taps into the lab", e)
-	}
-	if _, e := env.d.waitReady(20*time.Second, serverIPs...); e != nil {
-		return env, fail("waiting for readiness", e)
-	}
-	if _, e := netlab.HTTPGetNewConn(env.lab.Client, "http://"+vip+"/", 10*time.Second); e != nil {
-		return env, fail("first request through the VIP", e)
-	}
 	if e := env.waitHealthy(10 * time.Second); e != nil {
-		return env, fail("waiting for every check to pass", e)
+		return env, fmt.Errorf("waiting for every check to pass: %v\n%s", e, env.report())
 	}
 	return env, nil
 }

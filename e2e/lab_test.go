@@ -133,14 +133,15 @@ func (e *labEnv) report() string {
 	return b.String()
 }
 
-// startDaemon starts govsd on e.base in the lab's director namespace,
-// plugs its taps into the lab with attach, waits until it is ready with
-// every neighbour resolved, and makes a first request with first: it also
+// startDaemon starts govsd on conf (e.base's taps and socket) in the
+// lab's director namespace, plugs its taps into the lab with attach, waits
+// until it is ready with every neighbour resolved, and makes a first
+// request with first, if any: it also
 // teaches the director and the client each other's MAC (TCP retransmits
 // the SYN if the first is lost). Errors carry the daemon's state.
-func (e *labEnv) startDaemon(attach func() error, neighbours []string, first func() error) error {
+func (e *labEnv) startDaemon(conf []byte, attach func() error, neighbours []string, first func() error) error {
 	var err error
-	if e.d, err = startGovsd(e.hosts.Director, e.dir, "govsd.yaml", e.base.YAML(), e.base.Socket); err != nil {
+	if e.d, err = startGovsd(e.hosts.Director, e.dir, "govsd.yaml", conf, e.base.Socket); err != nil {
 		return err
 	}
 	fail := func(what string, err error) error {
@@ -155,6 +156,9 @@ func (e *labEnv) startDaemon(attach func() error, neighbours []string, first fun
 	}
 	if _, err := e.d.waitReady(20*time.Second, neighbours...); err != nil {
 		return fail("waiting for readiness", err)
+	}
+	if first == nil {
+		return nil
 	}
 	if err := first(); err != nil {
 		return fail("first request through the VIP", err)
@@ -243,7 +247,7 @@ func startNATEnv() (env *natEnv, err error) {
 	}
 	env.hosts = &env.lab.Hosts
 	wan, lan := env.base.Ports[0].Iface, env.base.Ports[1].Iface
-	err = env.startDaemon(
+	err = env.startDaemon(env.base.YAML(),
 		func() error { return env.lab.AttachPorts(wan, lan, 5*time.Second) },
 		serverIPs,
 		func() error {

@@ -61,20 +61,13 @@ func startVRRPEnv() (env *vrrpEnv, err error) {
 		return
 	}
 	env.hosts = &env.lab.Hosts
-	if env.d, err = startGovsd(env.hosts.Director, env.dir, "govsd.yaml", vrrpYAML(env.base), env.base.Socket); err != nil {
-		return
-	}
-	fail := func(what string, e error) error { return fmt.Errorf("%s: %v\n%s", what, e, env.report()) }
-	if e := env.d.waitTaps(30*time.Second, env.base.taps()...); e != nil {
-		return env, fail("waiting for govsd's ports", e)
-	}
-	if e := env.lab.AttachPorts(env.base.Ports[0].Iface, env.base.Ports[1].Iface, 5*time.Second); e != nil {
-		return env, fail("moving the taps into the lab", e)
-	}
-	if _, e := env.d.waitReady(20*time.Second, serverIPs...); e != nil {
-		return env, fail("waiting for readiness", e)
-	}
-	return env, nil
+	// No first request: the VIP is standby until govsd is elected.
+	err = env.startDaemon(vrrpYAML(env.base),
+		func() error {
+			return env.lab.AttachPorts(env.base.Ports[0].Iface, env.base.Ports[1].Iface, 5*time.Second)
+		},
+		serverIPs, nil)
+	return
 }
 
 func (e *vrrpEnv) instance(t *testing.T) admin.VRRPInstance {
