@@ -81,28 +81,14 @@ func showFailover(r failoverRun) error {
 func (r failoverRun) fail(victim *netlab.Server, t *failoverTimes) error {
 	c := r.topo.fail.check
 	bound := c.Interval + time.Duration(c.Fall-1)*c.RetryDelay + c.Timeout
-	gen, err := r.generation()
+	var err error
+	t.kill, t.down, t.out, err = r.changeAndAwait("server_down", bound, func() error {
+		victim.HTTP.Stop()
+		step("stopped %s's HTTP server (%v): its process is gone, connections to it are refused", victim.Ident, r.topo.fail.server)
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	w, err := watchEvent(r.govsctl, r.topo.socket, eventHead+bound+time.Second)
-	if err != nil {
-		return err
-	}
-	defer w.stop()
-	if err := sleep(r.ctx, eventHead); err != nil {
-		return err
-	}
-	victim.HTTP.Stop()
-	t.kill = time.Now()
-	step("stopped %s's HTTP server (%v): its process is gone, connections to it are refused", victim.Ident, r.topo.fail.server)
-	ev, err := w.wait("server_down", r.topo.fail.server.String())
-	if err != nil {
-		return err
-	}
-	t.down = ev.time
-	if t.out, err = r.waitGeneration(gen); err != nil {
-		return fmt.Errorf("the snapshot without it: %w", err)
 	}
 	took := t.down.Sub(t.kill)
 	step("%s down %v after the kill (bound: interval + (fall-1) x retry_delay + timeout = %v); out of the lcores' snapshot %v later",
@@ -114,35 +100,52 @@ func (r failoverRun) fail(victim *netlab.Server, t *failoverTimes) error {
 	return nil
 }
 
+// changeAndAwait makes change to the victim once a watcher listens for
+// govsd's events, then waits for the event kind about the victim (within
+// bound, plus slack) and for the snapshot that follows it. It returns when
+// the change was made, the event's time and when the snapshot was seen.
+func (r failoverRun) changeAndAwait(kind string, bound time.Duration, change func() error) (at, event, applied time.Time, err error) {
+	gen, err := r.generation()
+	if err != nil {
+		return at, event, applied, err
+	}
+	w, err := watchEvent(r.govsctl, r.topo.socket, eventHead+bound+time.Second)
+	if err != nil {
+		return at, event, applied, err
+	}
+	defer w.stop()
+	if err := sleep(r.ctx, eventHead); err != nil {
+		return at, event, applied, err
+	}
+	if err := change(); err != nil {
+		return at, event, applied, err
+	}
+	at = time.Now()
+	ev, err := w.wait(kind, r.topo.fail.server.String())
+	if err != nil {
+		return at, event, applied, err
+	}
+	if applied, err = r.waitGeneration(gen); err != nil {
+		return at, ev.time, applied, fmt.Errorf("the snapshot after %s: %w", kind, err)
+	}
+	return at, ev.time, applied, nil
+}
+
 // recover restarts the victim's HTTP and waits for govsd to bring it back
 // (server_up, the snapshot with it) and for the loop to be served by it.
 func (r failoverRun) recover(victim *netlab.Server, loop *netlab.HTTPLoop, t *failoverTimes) error {
 	c := r.topo.fail.check
 	bound := time.Duration(c.Rise)*c.Interval + c.Timeout
-	gen, err := r.generation()
+	var err error
+	t.restart, t.up, t.in, err = r.changeAndAwait("server_up", bound, func() error {
+		if err := victim.HTTP.Start(); err != nil {
+			return err
+		}
+		step("restarted %s's HTTP server", victim.Ident)
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	w, err := watchEvent(r.govsctl, r.topo.socket, eventHead+bound+time.Second)
-	if err != nil {
-		return err
-	}
-	defer w.stop()
-	if err := sleep(r.ctx, eventHead); err != nil {
-		return err
-	}
-	if err := victim.HTTP.Start(); err != nil {
-		return err
-	}
-	t.restart = time.Now()
-	step("restarted %s's HTTP server", victim.Ident)
-	ev, err := w.wait("server_up", r.topo.fail.server.String())
-	if err != nil {
-		return err
-	}
-	t.up = ev.time
-	if t.in, err = r.waitGeneration(gen); err != nil {
-		return fmt.Errorf("the snapshot with it: %w", err)
 	}
 	step("%s up %v after the restart (%d good checks); back in the lcores' snapshot %v later",
 		victim.Ident, t.up.Sub(t.restart).Round(time.Millisecond), c.Rise, t.in.Sub(t.up).Round(time.Millisecond))
