@@ -93,6 +93,8 @@ func (d *Daemon) startVRRP() error {
 	r := &vrrpRunner{master: map[string]bool{}, cfgs: cfg.VRRP.Instances}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
+	// Set before any instance runs: their hooks read it (standby).
+	d.vrrp = r
 	for _, in := range cfg.VRRP.Instances {
 		ic, ifname, err := instanceConfig(cfg, in)
 		var tr *vrrp.Transport
@@ -109,6 +111,7 @@ func (d *Daemon) startVRRP() error {
 			}
 			cancel()
 			r.wg.Wait()
+			d.vrrp = nil
 			return fmt.Errorf("vrrp instance %s: %w", in.Name, err)
 		}
 		r.instances = append(r.instances, inst)
@@ -121,7 +124,6 @@ func (d *Daemon) startVRRP() error {
 			}
 		}()
 	}
-	d.vrrp = r
 	return nil
 }
 
