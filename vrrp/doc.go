@@ -7,8 +7,16 @@
 //     function of (state, event, time) to (state, actions);
 //   - the transport (transport.go): a raw IPv4 socket of protocol 112 on
 //     one interface, joined to 224.0.0.18, sending with TTL 255, TOS 0xC0;
-//   - the instance runner (instance.go): a Machine over a Transport, its
-//     timer and Hooks that take and release the virtual addresses.
+//   - the instance runner (instance*.go): a Machine over a Conn (the
+//     Transport, or an in-memory segment in tests), its timer and Hooks
+//     that take and release the virtual addresses; notify commands and
+//     OnTransition on every state change; SetTracking and Reconfigure
+//     applied on its goroutine without needless transitions;
+//   - tracking (track.go, script.go): Effective turns tracked objects and
+//     their weights into a fault and a priority as keepalived does;
+//     RunScript runs a track script with rise/fall;
+//   - sync groups (syncgroup.go, machine_sync.go): members that move
+//     together, led by a member's own transition, never by a forced one.
 //
 // The codec: Advert is one VRRP message (the IP
 // payload of a protocol 112 packet): Marshal builds it, Parse decodes it and

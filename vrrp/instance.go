@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/govs-project/govs/internal/command"
 )
 
 // InstanceConfig is one VRRP instance (keepalived's vrrp_instance) on one
@@ -25,6 +27,13 @@ type InstanceConfig struct {
 	// Peers are unicast peers (keepalived's unicast_peer); none: adverts go
 	// to Group.
 	Peers []netip.Addr
+	// Notify are the commands run on this instance's state changes, by
+	// Notifier (nil: none are run).
+	Notify   Notify
+	Notifier *command.Notifier
+	// OnTransition, if set, is called on the instance goroutine after the
+	// hooks for every state change; it must not block.
+	OnTransition func(Transition)
 }
 
 // Hooks are what an instance does besides sending adverts: hold the
@@ -39,9 +48,13 @@ type Hooks interface {
 // InstanceStatus is the operator's view of an instance.
 type InstanceStatus struct {
 	Name             string
+	Group            string // the sync group, if any
 	State            State
 	Since            time.Time
+	BasePriority     uint8 // configured
 	Priority         uint8 // effective
+	Fault            bool  // own tracking reports a failure
+	GroupFault       bool  // another member of the sync group is faulted
 	MasterAddr       netip.Addr
 	Transitions      uint64
 	AdvertsSent      uint64
@@ -52,40 +65,85 @@ type InstanceStatus struct {
 	LastSendError    string
 }
 
-// Instance runs a Machine over a Transport: received adverts, its timer
-// and tracking become events; the actions become adverts and hooks.
+// Instance runs a Machine over a Conn: received adverts, its timer,
+// tracking and its sync group become events; the actions become adverts,
+// hooks and notifications.
 type Instance struct {
-	cfg     InstanceConfig
-	m       Machine
-	tr      *Transport
+	// Fixed at NewInstance: a reload cannot change them.
+	name    string
+	vrid    uint8
+	primary netip.Addr
+
+	tr      Conn
 	hooks   Hooks
 	rejects *RejectLog
 	log     *slog.Logger
-	events  chan Event
+	group   *SyncGroup // set by NewSyncGroup before Run
 
-	mu sync.Mutex // guards st and status for Status
-	st MachineState
-	s  InstanceStatus
+	// events carries the sync group's ForceMaster/ForceBackup; kick says
+	// that pending levels (tracking, group fault, a reload) changed.
+	events chan Event
+	kick   chan struct{}
+	timer  *time.Timer
+
+	// Owned by the instance goroutine (Run).
+	cfg     InstanceConfig
+	m       Machine
+	applied levels
+	want    bool // told the group we want MASTER
+
+	mu      sync.Mutex // guards st, s and pending
+	st      MachineState
+	s       InstanceStatus
+	pending levels
 }
 
+// levels are the inputs an instance takes as a level, not an edge: only
+// the latest value matters, so they are never dropped, only coalesced.
+type levels struct {
+	fault      bool // own tracking
+	groupFault bool // another member's own tracking
+	tracked    bool // SetTracking was called: priority is set
+	priority   int  // effective priority from tracking
+	cfg        *InstanceConfig
+}
+
+// eventQueue bounds the sync group's pending edge events per instance.
+const eventQueue = 64
+
 // NewInstance validates cfg and builds an instance; Run starts it.
-func NewInstance(cfg InstanceConfig, tr *Transport, hooks Hooks, log *slog.Logger) (*Instance, error) {
-	m, err := NewMachine(cfg.Machine)
+func NewInstance(cfg InstanceConfig, tr Conn, hooks Hooks, log *slog.Logger) (*Instance, error) {
+	m, err := cfg.validate()
 	if err != nil {
-		return nil, fmt.Errorf("vrrp instance %s: %w", cfg.Name, err)
+		return nil, err
 	}
-	if cfg.VRID == 0 || len(cfg.Addrs) == 0 {
-		return nil, fmt.Errorf("vrrp instance %s: needs a VRID (1..255) and at least one virtual address", cfg.Name)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	// An advert we could not marshal is a configuration error, found now.
-	if _, err := cfg.advert(1).Marshal(cfg.Machine.PrimaryAddr, Group); err != nil {
-		return nil, fmt.Errorf("vrrp instance %s: %w", cfg.Name, err)
-	}
-	in := &Instance{cfg: cfg, m: m, tr: tr, hooks: hooks, log: log, events: make(chan Event, 16),
+	in := &Instance{name: cfg.Name, vrid: cfg.VRID, primary: cfg.Machine.PrimaryAddr,
+		cfg: cfg, m: m, tr: tr, hooks: hooks, log: log,
+		events: make(chan Event, eventQueue), kick: make(chan struct{}, 1),
 		rejects: NewRejectLog(log.With("vrrp_instance", cfg.Name), time.Now)}
 	in.st = m.Initial()
-	in.s = InstanceStatus{Name: cfg.Name, State: in.st.State, Priority: in.st.Priority}
+	in.s = InstanceStatus{Name: cfg.Name, State: in.st.State, Priority: in.st.Priority, BasePriority: cfg.Machine.Priority}
 	return in, nil
+}
+
+// validate checks what NewInstance and Reconfigure need and returns the
+// machine for cfg.
+func (c InstanceConfig) validate() (Machine, error) {
+	m, err := NewMachine(c.Machine)
+	if err != nil {
+		return Machine{}, fmt.Errorf("vrrp instance %s: %w", c.Name, err)
+	}
+	if c.VRID == 0 || len(c.Addrs) == 0 {
+		return Machine{}, fmt.Errorf("vrrp instance %s: needs a VRID (1..255) and at least one virtual address", c.Name)
+	}
+	// An advert we could not marshal is a configuration error, found now.
+	if _, err := c.advert(1).Marshal(c.Machine.PrimaryAddr, Group); err != nil {
+		return Machine{}, fmt.Errorf("vrrp instance %s: %w", c.Name, err)
+	}
+	return m, nil
 }
 
 func (c InstanceConfig) advert(prio uint8) Advert {
@@ -98,17 +156,27 @@ func (c InstanceConfig) expect() Expect {
 		AuthType: c.AuthType, AuthData: c.AuthData}
 }
 
-// Fault and Recovered report tracking (a port link, a failed lcore);
-// SetPriority a new effective priority. They never block: an instance
-// that is this far behind drops the event and logs it.
-func (in *Instance) Fault()            { in.post(FaultDown{}) }
-func (in *Instance) Recovered()        { in.post(FaultUp{}) }
-func (in *Instance) SetPriority(p int) { in.post(PriorityChanged{Priority: p}) }
+// Name is the instance's name.
+func (in *Instance) Name() string { return in.name }
+
+// post queues an edge event from the sync group; it never blocks. An
+// instance this far behind drops the event and logs it.
 func (in *Instance) post(ev Event) {
 	select {
 	case in.events <- ev:
 	default:
-		in.log.Warn("vrrp: event queue full, event dropped", "vrrp_instance", in.cfg.Name, "event", fmt.Sprintf("%T", ev))
+		in.log.Warn("vrrp: event queue full, event dropped", "vrrp_instance", in.name, "event", fmt.Sprintf("%T", ev))
+	}
+}
+
+// setPending changes the pending levels and wakes the instance goroutine.
+func (in *Instance) setPending(change func(*levels)) {
+	in.mu.Lock()
+	change(&in.pending)
+	in.mu.Unlock()
+	select {
+	case in.kick <- struct{}{}:
+	default: // a wake-up is already pending; it will see this change too
 	}
 }
 
@@ -117,26 +185,31 @@ func (in *Instance) post(ev Event) {
 func (in *Instance) Run(ctx context.Context) error {
 	packets := make(chan Packet, 16)
 	readErr := make(chan error, 1)
-	go in.read(ctx, packets, readErr)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	in.step(Startup{}, timer)
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	go in.read(readCtx, packets, readErr)
+	in.timer = time.NewTimer(time.Hour)
+	in.timer.Stop()
+	in.applyPending() // tracking and reloads from before Run
+	in.step(Startup{}, false)
 	for {
 		select {
 		case <-ctx.Done():
-			in.step(Shutdown{}, timer)
+			in.step(Shutdown{}, false)
 			return nil
 		case err := <-readErr:
-			in.step(Shutdown{}, timer)
-			return fmt.Errorf("vrrp instance %s: receive: %w", in.cfg.Name, err)
+			in.step(Shutdown{}, false)
+			return fmt.Errorf("vrrp instance %s: receive: %w", in.name, err)
 		case p := <-packets:
 			if ev, ok := in.accept(p); ok {
-				in.step(ev, timer)
+				in.step(ev, false)
 			}
 		case ev := <-in.events:
-			in.step(ev, timer)
-		case <-timer.C:
-			in.step(Timer{}, timer)
+			in.step(ev, true)
+		case <-in.kick:
+			in.applyPending()
+		case <-in.timer.C:
+			in.onTimer()
 		}
 	}
 }
@@ -195,50 +268,13 @@ func (in *Instance) accept(p Packet) (Event, bool) {
 	return AdvertReceived{Priority: a.Priority, Src: p.Src, Interval: a.Interval}, true
 }
 
-// step runs one event through the machine and carries out its actions.
-func (in *Instance) step(ev Event, timer *time.Timer) {
-	now := time.Now()
-	in.mu.Lock()
-	before := in.st.State
-	st, acts := in.m.Step(in.st, ev, now)
-	in.st = st
-	in.mu.Unlock()
-	for _, a := range acts {
-		switch a := a.(type) {
-		case SendAdvert:
-			in.send(a.Priority)
-		case BecomeMaster:
-			in.hooks.BecomeMaster()
-		case BecomeBackup:
-			in.hooks.Release(StateBackup)
-		case EnterFault:
-			in.hooks.Release(StateFault)
-		case EnterInit:
-			in.hooks.Release(StateInit)
-		case SetTimer:
-			timer.Stop()
-			timer.Reset(max(a.At.Sub(now), 0))
-		case StopTimer:
-			timer.Stop()
-		}
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if st.State != before {
-		in.s.Transitions++
-		in.log.Info("vrrp: state changed", "vrrp_instance", in.cfg.Name, "from", before.String(), "to", st.State.String(),
-			"priority", st.Priority, "master", st.MasterAddr)
-	}
-	in.s.State, in.s.Since, in.s.Priority, in.s.MasterAddr = st.State, st.Since, st.Priority, st.MasterAddr
-}
-
 func (in *Instance) send(prio uint8) {
 	dsts := in.cfg.Peers
 	if len(dsts) == 0 {
 		dsts = []netip.Addr{Group}
 	}
 	for _, dst := range dsts {
-		msg, err := in.cfg.advert(prio).Marshal(in.cfg.Machine.PrimaryAddr, dst)
+		msg, err := in.cfg.advert(prio).Marshal(in.primary, dst)
 		if err == nil {
 			err = in.tr.Send(msg, dst)
 		}

@@ -56,6 +56,14 @@ func (m Machine) Step(s MachineState, ev Event, now time.Time) (MachineState, []
 		st.faultUp()
 	case PriorityChanged:
 		st.priorityChanged(e.Priority)
+	case ForceMaster:
+		st.forceMaster()
+	case ForceBackup:
+		st.forceBackup()
+	case holdBackup:
+		st.holdBackup()
+	case reconfigured:
+		st.reconfigured(e)
 	}
 	return st.s, st.acts
 }

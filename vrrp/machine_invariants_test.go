@@ -27,7 +27,7 @@ func TestMachineInvariantsUnderRandomEvents(t *testing.T) {
 		now := machEpoch
 		for i := 0; i < 200; i++ {
 			var ev Event
-			switch rng.Intn(8) {
+			switch rng.Intn(11) {
 			case 0:
 				ev = Startup{}
 			case 1:
@@ -38,6 +38,12 @@ func TestMachineInvariantsUnderRandomEvents(t *testing.T) {
 				ev = FaultUp{}
 			case 4:
 				ev = PriorityChanged{Priority: rng.Intn(350) - 50}
+			case 8:
+				ev = ForceMaster{}
+			case 9:
+				ev = ForceBackup{}
+			case 10:
+				ev = holdBackup{}
 			case 5, 6:
 				ev = AdvertReceived{Priority: uint8(rng.Intn(256)), Src: srcs[rng.Intn(len(srcs))],
 					Interval: time.Duration(rng.Intn(300)) * 10 * time.Millisecond}

@@ -232,6 +232,32 @@ func TestMachineTransitions(t *testing.T) {
 			ticks:     []machTick{startBackup, {machMs(10), PriorityChanged{200}}, {machMs(20), PriorityChanged{255}}},
 			wantState: StateMaster, wantActs: []Action{SendAdvert{255}, SetTimer{machAt(machMs(1020))}}},
 
+		// Sync group
+		{name: "backup forced master", ticks: []machTick{startBackup, {machMs(300), ForceMaster{}}},
+			wantState: StateMaster, wantActs: []Action{SendAdvert{100}, BecomeMaster{}, SetTimer{machAt(machMs(1300))}}},
+		{name: "master ignores force master", ticks: append(becomeMaster, machTick{mdi + machMs(100), ForceMaster{}}),
+			wantState: StateMaster, wantActs: nil},
+		{name: "fault ignores force master", ticks: []machTick{startBackup, {machMs(10), FaultDown{}}, {machMs(20), ForceMaster{}}},
+			wantState: StateFault, wantActs: nil},
+		{name: "init ignores force master", ticks: []machTick{{0, ForceMaster{}}}, wantState: StateInit},
+		{name: "master forced backup arms master-down without priority 0",
+			ticks:     append(becomeMaster, machTick{mdi + machMs(100), ForceBackup{}}),
+			wantState: StateBackup, wantActs: []Action{BecomeBackup{}, SetTimer{machAt(2*mdi + machMs(100))}}},
+		{name: "v3 forced backup uses own interval", edit: func(c *Config) { c.Version = 3; c.AdvertInterval = machMs(100) },
+			ticks: []machTick{startBackup, {MasterDownInterval(3, 100, machMs(100)), Timer{}},
+				{machMs(500), ForceBackup{}}},
+			wantState: StateBackup, wantActs: []Action{BecomeBackup{}, SetTimer{machAt(machMs(500) + MasterDownInterval(3, 100, machMs(100)))}}},
+		{name: "backup ignores force backup", ticks: []machTick{startBackup, {machMs(10), ForceBackup{}}},
+			wantState: StateBackup, wantActs: nil},
+		{name: "fault ignores force backup", ticks: []machTick{startBackup, {machMs(10), FaultDown{}}, {machMs(20), ForceBackup{}}},
+			wantState: StateFault, wantActs: nil},
+		{name: "held backup waits another master-down", ticks: []machTick{startBackup, {mdi, holdBackup{}}},
+			wantState: StateBackup, wantActs: []Action{SetTimer{machAt(2 * mdi)}}},
+		{name: "master ignores hold", ticks: append(becomeMaster, machTick{mdi + machMs(100), holdBackup{}}),
+			wantState: StateMaster, wantActs: nil},
+		{name: "forced master after held backup", ticks: []machTick{startBackup, {mdi, holdBackup{}}, {mdi + machMs(5), ForceMaster{}}},
+			wantState: StateMaster, wantActs: []Action{SendAdvert{100}, BecomeMaster{}, SetTimer{machAt(mdi + machMs(1005))}}},
+
 		// FAULT
 		{name: "fault ignores adverts", ticks: []machTick{startBackup, {machMs(10), FaultDown{}}, {machMs(20), adv(200, machHighAddr)}},
 			wantState: StateFault, wantActs: nil},
@@ -331,5 +357,88 @@ func TestMachineStepDoesNotMutateInput(t *testing.T) {
 	m.Step(before, Timer{}, machAt(time.Hour))
 	if before != copyBefore {
 		t.Errorf("Step changed its input state: %+v -> %+v", copyBefore, before)
+	}
+}
+
+// A reload changes the state only where the new settings demand it.
+func TestMachineReconfigured(t *testing.T) {
+	mdi := MasterDownInterval(2, 100, time.Second)
+	atMaster := []machTick{{0, Startup{}}, {mdi, Timer{}}}
+	atBackup := []machTick{{0, Startup{}}}
+	cases := []struct {
+		name      string
+		ticks     []machTick // on the old configuration
+		edit      func(*Config)
+		priority  int // new effective priority; 0: the new configured one
+		wantState State
+		wantActs  []Action
+		check     func(*testing.T, MachineState)
+	}{
+		{name: "unchanged master is silent", ticks: atMaster, edit: func(*Config) {}, wantState: StateMaster},
+		{name: "unchanged backup is silent", ticks: atBackup, edit: func(*Config) {}, wantState: StateBackup},
+		{name: "master new priority advertised", ticks: atMaster, edit: func(c *Config) { c.Priority = 90 },
+			wantState: StateMaster, wantActs: []Action{SendAdvert{90}, SetTimer{machAt(mdi + time.Second)}}},
+		{name: "backup new priority keeps timer", ticks: atBackup, edit: func(c *Config) { c.Priority = 150 },
+			wantState: StateBackup, wantActs: nil,
+			check: func(t *testing.T, s MachineState) {
+				if s.Priority != 150 || s.Deadline != machAt(mdi) {
+					t.Errorf("priority %d deadline %v, want 150 and %v", s.Priority, s.Deadline, machAt(mdi))
+				}
+			}},
+		{name: "backup becoming owner takes over", ticks: atBackup, edit: func(c *Config) { c.Priority = 255 },
+			wantState: StateMaster, wantActs: []Action{SendAdvert{255}, BecomeMaster{}, SetTimer{machAt(mdi + time.Second)}}},
+		{name: "owner losing 255 stays master", ticks: []machTick{{0, Startup{}}}, priority: 100,
+			edit: func(c *Config) { c.Priority = 100 }, wantState: StateMaster,
+			wantActs: []Action{SendAdvert{100}, SetTimer{machAt(mdi + time.Second)}}},
+		{name: "master new interval re-arms", ticks: atMaster, edit: func(c *Config) { c.AdvertInterval = 3 * time.Second },
+			wantState: StateMaster, wantActs: []Action{SetTimer{machAt(mdi + 3*time.Second)}}},
+		{name: "backup new interval re-arms master-down", ticks: atBackup, edit: func(c *Config) { c.AdvertInterval = 2 * time.Second },
+			wantState: StateBackup, wantActs: []Action{SetTimer{machAt(mdi + MasterDownInterval(2, 100, 2*time.Second))}},
+			check: func(t *testing.T, s MachineState) {
+				if s.MasterAdverInterval != 2*time.Second {
+					t.Errorf("MasterAdverInterval %v, want 2s", s.MasterAdverInterval)
+				}
+			}},
+		{name: "fault keeps fault with new priority", ticks: []machTick{{0, Startup{}}, {machMs(10), FaultDown{}}},
+			edit: func(c *Config) { c.Priority = 200; c.AdvertInterval = 2 * time.Second }, wantState: StateFault, wantActs: nil,
+			check: func(t *testing.T, s MachineState) {
+				if s.Priority != 200 || !s.Deadline.IsZero() {
+					t.Errorf("priority %d deadline %v, want 200 and none", s.Priority, s.Deadline)
+				}
+			}},
+		{name: "preempt change forgets delay", ticks: []machTick{{0, Startup{}}, {machMs(500), AdvertReceived{Priority: 50, Src: machLowAddr}}},
+			edit: func(c *Config) { c.PreemptDelay = 0 }, wantState: StateBackup, wantActs: nil,
+			check: func(t *testing.T, s MachineState) {
+				if !s.PreemptAt.IsZero() {
+					t.Errorf("PreemptAt %v, want cleared", s.PreemptAt)
+				}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			oldCfg := machBaseConfig()
+			oldCfg.PreemptDelay = 5 * time.Second
+			if c.name == "owner losing 255 stays master" {
+				oldCfg.Priority = 255
+			}
+			newCfg := oldCfg
+			c.edit(&newCfg)
+			s, _ := machRun(mustMachine(t, oldCfg), c.ticks)
+			prio := c.priority
+			if prio == 0 {
+				prio = int(newCfg.Priority)
+			}
+			now := machAt(mdi)
+			s, acts := mustMachine(t, newCfg).Step(s, reconfigured{old: oldCfg, Priority: prio}, now)
+			if s.State != c.wantState {
+				t.Errorf("state %v, want %v", s.State, c.wantState)
+			}
+			if !reflect.DeepEqual(acts, c.wantActs) {
+				t.Errorf("actions\n got %#v\nwant %#v", acts, c.wantActs)
+			}
+			if c.check != nil {
+				c.check(t, s)
+			}
+		})
 	}
 }

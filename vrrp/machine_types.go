@@ -137,3 +137,16 @@ func (EnterFault) isAction()   {}
 func (EnterInit) isAction()    {}
 func (SetTimer) isAction()     {}
 func (StopTimer) isAction()    {}
+
+// ForceMaster says that another member of our sync group became MASTER by
+// itself: a BACKUP follows at once (advert, BecomeMaster, advert timer).
+// Ignored in other states.
+type ForceMaster struct{}
+
+// ForceBackup says that another member of our sync group went from MASTER
+// to BACKUP by itself: a MASTER follows at once (BecomeBackup, master-down
+// timer). Ignored in other states.
+type ForceBackup struct{}
+
+func (ForceMaster) isEvent() {}
+func (ForceBackup) isEvent() {}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/govs-project/govs/internal/fanout"
 )
 
 // Manager runs the checkers of a Spec and keeps every server's and
@@ -14,7 +16,7 @@ type Manager struct {
 	o      Options
 	met    *metrics
 	notes  *notifier
-	events broker
+	events fanout.Broker[Event]
 	ping   pingHolder
 
 	mu       sync.Mutex
@@ -43,7 +45,7 @@ func New(o Options) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{o: o, met: met, services: map[string]*service{}}
-	m.events.dropped = met.eventsDropped.Inc
+	m.events.Dropped = met.eventsDropped.Inc
 	m.notes = newNotifier(&m.o, func(result string) { met.notifications.WithLabelValues(result).Inc() })
 	return m, nil
 }
@@ -159,7 +161,7 @@ func (m *Manager) Stop() {
 	m.wg.Wait()
 	m.notes.stop()
 	m.ping.close()
-	m.events.close()
+	m.events.Close()
 }
 
 // Subscribe returns a channel of every state change from now on, with
@@ -167,7 +169,7 @@ func (m *Manager) Stop() {
 // (counted in govs_health_events_dropped_total), it never slows a checker.
 // The function ends the subscription and closes the channel; Stop closes
 // it too.
-func (m *Manager) Subscribe(buf int) (<-chan Event, func()) { return m.events.subscribe(buf) }
+func (m *Manager) Subscribe(buf int) (<-chan Event, func()) { return m.events.Subscribe(buf) }
 
 // Servers returns every server's status, sorted by service key, address
 // and port.

@@ -129,11 +129,3 @@ func failure(format string, args ...any) Result {
 // CommandRunner runs command with /bin/sh -c (or pretends to), with env
 // added to the environment, until it exits or ctx ends.
 type CommandRunner func(ctx context.Context, command string, env []string) CommandResult
-
-// CommandResult is how a command ended.
-type CommandResult struct {
-	ExitCode int    // -1 when it did not exit by itself (killed, not started)
-	Output   string // the start of its stdout and stderr
-	TimedOut bool   // killed because ctx ended
-	Err      error  // it could not be started
-}

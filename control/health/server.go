@@ -211,7 +211,7 @@ func (m *Manager) serverChanged(s *server, now time.Time, reason string, events 
 	counter.Inc()
 	e := Event{Time: now, Type: typ, Service: s.svc.spec.Key, Addr: s.key.addr, Port: s.key.port, Reason: reason}
 	m.o.Log.Info("health: real server "+state, "service", e.Service, "server", s.label, "reason", reason)
-	m.events.publish(e)
+	m.events.Publish(e)
 	m.notes.notify(cmd, "GOVS_SERVICE="+e.Service, "GOVS_SERVER="+s.label, "GOVS_STATE="+state)
 	return append(events, e)
 }
@@ -234,7 +234,7 @@ func (m *Manager) updateQuorum(svc *service, now time.Time, events []Event) []Ev
 	}
 	e := Event{Time: now, Type: typ, Service: sp.Key, Reason: reason}
 	m.o.Log.Info("health: quorum "+state, "service", sp.Key, "reason", reason)
-	m.events.publish(e)
+	m.events.Publish(e)
 	m.notes.notify(cmd, "GOVS_SERVICE="+sp.Key, "GOVS_STATE="+state)
 	return append(events, e)
 }
