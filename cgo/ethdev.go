@@ -219,6 +219,42 @@ func SetPromiscuous(port uint16, on bool) error {
 	return nil
 }
 
+// Promiscuous reports whether the port is in promiscuous mode.
+func Promiscuous(port uint16) (bool, error) {
+	r := C.rte_eth_promiscuous_get(C.uint16_t(port))
+	if r < 0 {
+		return false, newError(int(r), "rte_eth_promiscuous_get(port %d)", port)
+	}
+	return r == 1, nil
+}
+
+// AddMACAddr makes the port receive frames to mac besides its own MAC
+// (rte_eth_dev_mac_addr_add, pool 0).
+func AddMACAddr(port uint16, mac [6]byte) error {
+	a := etherAddr(mac)
+	if r := C.rte_eth_dev_mac_addr_add(C.uint16_t(port), &a, 0); r < 0 {
+		return newError(int(r), "rte_eth_dev_mac_addr_add(port %d, %x)", port, mac)
+	}
+	return nil
+}
+
+// RemoveMACAddr undoes AddMACAddr (rte_eth_dev_mac_addr_remove).
+func RemoveMACAddr(port uint16, mac [6]byte) error {
+	a := etherAddr(mac)
+	if r := C.rte_eth_dev_mac_addr_remove(C.uint16_t(port), &a); r < 0 {
+		return newError(int(r), "rte_eth_dev_mac_addr_remove(port %d, %x)", port, mac)
+	}
+	return nil
+}
+
+func etherAddr(mac [6]byte) C.struct_rte_ether_addr {
+	var a C.struct_rte_ether_addr
+	for i, b := range mac {
+		a.addr_bytes[i] = C.uint8_t(b)
+	}
+	return a
+}
+
 // MACAddr is the port's MAC address.
 func MACAddr(port uint16) ([6]byte, error) {
 	var a C.struct_rte_ether_addr

@@ -166,6 +166,16 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(data(1000), 0, true),
 		}},
+		// frames to the ports' virtual MACs (VRRP use_vmac): in both
+		// directions of a NAT connection, not across ports, and ARP
+		// (the target's MACs: 00:00:5e:00:01:01 on wan, :02 on lan)
+		"virtual-mac": {0, [][]byte{
+			cfuzzFrame(tcpSeg(t, macClient, VirtualRouterMAC(1), client, 1000, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(tcpSeg(t, macRS[0], VirtualRouterMAC(2), nat, 8000, client, 1000, flSYNACK, ""), 1, true),
+			cfuzzFrame(tcpSeg(t, macClient, VirtualRouterMAC(2), client, 1001, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(tcpSeg(t, macClient, VirtualRouterMAC(3), client, 1002, vip, 80, flSYN, ""), 0, true),
+			cfuzzFrame(arpReplyTo(VirtualRouterMAC(1)), 0, true),
+		}},
 		// an echo whose reply's checksummed words are all zero (RFC 1624's corner)
 		"echo-all-zero": {0, [][]byte{cfuzzFrame(serialize(t, eth(macClient, macWAN, layers.EthernetTypeIPv4),
 			ip4(client, vip, layers.IPProtocolICMPv4), &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0)}), 0, true)}},
@@ -191,6 +201,13 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 		}
 		fmt.Println("wrote", path)
 	}
+}
+
+// arpReplyTo is a client's ARP reply sent to dst (unicast).
+func arpReplyTo(dst packet.MAC) []byte {
+	f := arpFrame(packet.ARP{Op: packet.ARPReply, SHA: macClient, SPA: addrU32(client), THA: dst, TPA: addrU32(vip)})
+	copy(f[0:6], dst[:])
+	return f
 }
 
 // icmpQuoting is a port-unreachable from src to dst quoting the IP

@@ -46,6 +46,9 @@ type Dataplane struct {
 	inject  []*dpdk.Ring
 	slow    *slowRunner
 	failed  chan error // a worker lcore died
+	// promiscuous[i]: port i's NIC is in promiscuous mode
+	promiscuous []bool
+	nic         *nicMACs // the virtual MACs in the NICs' filters
 
 	watchLcores chan struct{} // tells the slow runner every lcore was launched
 
@@ -137,6 +140,7 @@ func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
 		}
 		dp.kernel = append(dp.kernel, k)
 	}
+	dp.nic = newNICMACs(dp.ports, dp.promiscuous)
 	if err := dp.buildWorkers(); err != nil {
 		return nil, err
 	}
@@ -244,9 +248,13 @@ func (dp *Dataplane) startPort(i int, ps PortSpec, queues int, socket int) (port
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
 	}
 	dp.configured[len(dp.configured)-1].started = true
-	// Promiscuous so that frames for MACs we answer for (and broadcasts) arrive
-	// whatever the NIC filters; not every vdev supports it.
+	// Promiscuous so that frames for MACs we answer for (the virtual MACs,
+	// broadcasts) arrive whatever the NIC filters; not every vdev supports
+	// it, and those that do not get the virtual MACs in their filter
+	// (nicmac.go).
 	_ = dpdk.SetPromiscuous(id, true)
+	promiscuous, err := dpdk.Promiscuous(id)
+	dp.promiscuous = append(dp.promiscuous, err == nil && promiscuous)
 	mac, err := dpdk.MACAddr(id)
 	if err != nil {
 		return portInfo{}, fmt.Errorf("%s: %w", field, err)
@@ -280,15 +288,23 @@ func (dp *Dataplane) Apply(spec *Spec) error {
 	if err != nil {
 		return err
 	}
-	// The slow path first: it refuses a view it cannot serve, and then
-	// nothing has changed yet.
+	// The NICs receive the new virtual MACs before anything answers ARP
+	// with them.
+	if err := dp.nic.admit(c); err != nil {
+		snap.Free()
+		return err
+	}
+	// The slow path next: it refuses a view it cannot serve, and then
+	// nothing has changed yet (but the NICs' extra MACs, taken back).
 	if err := dp.slow.apply(c, spec); err != nil {
 		snap.Free()
+		dp.nic.prune(dp.cur.Load())
 		return err
 	}
 	dp.gen++
 	dp.pub.Snapshot(snap)
 	dp.cur.Store(c)
+	dp.nic.prune(c)
 	return nil
 }
 

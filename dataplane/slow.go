@@ -52,8 +52,13 @@ func newSlowRunner(dp *Dataplane) (*slowRunner, error) {
 
 // apply gives the slow path the view of a new configuration.
 func (r *slowRunner) apply(c *compiled, spec *Spec) error {
-	v := slowpath.View{Gen: c.gen, VIPs: c.vips, Standby: c.standby, Wanted: c.wanted, ARPAccept: spec.ARPAccept}
-	for _, p := range r.dp.ports {
+	return r.sp.Apply(slowView(c, spec, r.dp.ports), time.Now())
+}
+
+// slowView is what the slow path acts on in configuration c.
+func slowView(c *compiled, spec *Spec, ports []portInfo) slowpath.View {
+	v := slowpath.View{Gen: c.gen, VIPs: c.vips, Standby: c.standby, MACs: c.macs, Wanted: c.wanted, ARPAccept: spec.ARPAccept}
+	for _, p := range ports {
 		v.Ports = append(v.Ports, slowpath.Port{Name: p.name, MAC: p.mac, IP: p.ip, Net: p.net, Mask: p.mask})
 	}
 	for i, ps := range spec.Ports {
@@ -61,7 +66,7 @@ func (r *slowRunner) apply(c *compiled, spec *Spec) error {
 			v.Static = append(v.Static, slowpath.StaticNeighbor{IP: addrU32(sn.Addr), MAC: sn.MAC, Port: i})
 		}
 	}
-	return r.sp.Apply(v, time.Now())
+	return v
 }
 
 func (r *slowRunner) start() {
@@ -82,8 +87,28 @@ func (r *slowRunner) stop() {
 		close(r.quit)
 		<-r.done
 		r.started = false
+		r.flushToWire(time.Now().Add(flushTimeout))
 	}
 	r.reader.Free(fastpath.Hugepages{})
+}
+
+// flushTimeout bounds how long a stopping dataplane waits for what the
+// kernel sent last to leave the data ports.
+const flushTimeout = 200 * time.Millisecond
+
+// flushToWire moves what the kernel sent last on its interfaces (a
+// stopping VRRP master's priority-0 advert, written just before the
+// dataplane stops) to the inject rings and waits, until deadline, for the
+// lcores, still running, to transmit it: without this a graceful stop
+// loses the advert and the backup waits out the master-down interval.
+func (r *slowRunner) flushToWire(deadline time.Time) {
+	for r.kernel.receive() > 0 && time.Now().Before(deadline) {
+	}
+	for _, ring := range r.dp.inject {
+		for ring.Count() > 0 && time.Now().Before(deadline) {
+			time.Sleep(minNap)
+		}
+	}
 }
 
 func (r *slowRunner) run() {

@@ -56,9 +56,10 @@ type compiled struct {
 	gen      uint64
 	services []serviceInfo
 	fp       fastpath.SnapshotSpec
-	vips     map[uint32]int  // VIP -> port that owns it
-	standby  map[uint32]bool // VIPs whose VRRP instance is not MASTER
-	wanted   map[uint32]int  // next hops to keep resolved -> port
+	vips     map[uint32]int     // VIP -> port that owns it
+	standby  map[uint32]bool    // VIPs whose VRRP instance is not MASTER
+	macs     map[uint32][6]byte // VIPs answered with a virtual MAC
+	wanted   map[uint32]int     // next hops to keep resolved -> port
 }
 
 func addrU32(a netip.Addr) uint32 {
@@ -128,6 +129,9 @@ func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compi
 		return nil, err
 	}
 	if err := c.markStandby(spec.Standby); err != nil {
+		return nil, err
+	}
+	if err := c.addVirtualMACs(spec.VirtualMACs, ports); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -93,6 +93,25 @@ type Spec struct {
 	// slow path neither answers nor announces their ARP. Addresses not
 	// listed are served as always.
 	Standby []netip.Addr
+	// VirtualMACs give some of those addresses a MAC of their own (VRRP's
+	// virtual router MAC, use_vmac): the slow path answers and announces
+	// their ARP with it, and the port whose subnet holds the address
+	// accepts frames to it under security.mac_filter. Only addresses
+	// served here (not standby) may be listed; everything else keeps the
+	// port's MAC.
+	VirtualMACs []VirtualMAC
+}
+
+// VirtualMAC is the MAC an address answers ARP with instead of its port's.
+type VirtualMAC struct {
+	Addr netip.Addr
+	MAC  [6]byte
+}
+
+// VirtualRouterMAC is VRRP's virtual router MAC for vrid,
+// 00:00:5e:00:01:VRID (RFC 5798 section 7.3).
+func VirtualRouterMAC(vrid uint8) [6]byte {
+	return [6]byte{0x00, 0x00, 0x5e, 0x00, 0x01, vrid}
 }
 
 // Security is the fast path's ingress rules and flood defence.

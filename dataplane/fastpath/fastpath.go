@@ -21,6 +21,7 @@ import "sync"
 // Limits of the layout (fp_layout.h).
 const (
 	MaxPorts       = C.FP_MAX_PORTS
+	MaxVirtualMACs = C.FP_MAX_VMACS // per port
 	MaxServices    = C.FP_MAX_SERVICES
 	MaxRealServers = C.FP_MAX_REAL_SERVERS
 	MaxWorkers     = C.FP_MAX_WORKERS

@@ -21,9 +21,23 @@ static inline int mac_is_broadcast(const uint8_t *mac)
 	return (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff;
 }
 
+/* Whether mac is one of the port's virtual MACs. Only frames that are not
+ * to the port's own MAC get here. */
+static inline int fp_port_vmac(const struct fp_snapshot *s, uint8_t port, const uint8_t *mac)
+{
+	const struct fp_vmacs *v = &s->vmacs[port];
+	uint8_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (memcmp(mac, v->mac[i], 6) == 0)
+			return 1;
+	return 0;
+}
+
 /* The Ethernet addresses: never a group or zero source; with mac_filter,
- * only our port's unicast MAC as destination, broadcast for ARP, and on a
- * port with a kernel interface the group MAC of a multicast packet. */
+ * only our port's unicast MAC or one of its virtual MACs as destination,
+ * broadcast for ARP, and on a port with a kernel interface the group MAC
+ * of a multicast packet. */
 static inline enum fp_drop fp_check_macs(const struct fp_worker *w, const struct fp_bpkt *bp, int arp)
 {
 	const uint8_t *f = bp->p.frame;
@@ -32,7 +46,7 @@ static inline enum fp_drop fp_check_macs(const struct fp_worker *w, const struct
 	if (mac_is_group(f + 6) || mac_is_zero(f + 6))
 		return FP_DROP_BAD_SRC_MAC;
 	if (w->snap->sec.mac_filter && memcmp(f, in->mac, 6) != 0 && !(arp && mac_is_broadcast(f)) &&
-	    !fp_kernel_multicast(w->snap, bp))
+	    !fp_kernel_multicast(w->snap, bp) && !fp_port_vmac(w->snap, bp->in_port, f))
 		return FP_DROP_BAD_DST_MAC;
 	return FP_DROP_NONE;
 }

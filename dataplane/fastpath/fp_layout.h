@@ -23,6 +23,7 @@ enum {
 	FP_MAX_WORKERS = 16,
 	FP_MAX_BURST = 256,
 	FP_CACHE_LINE = 64,
+	FP_MAX_VMACS = 16,           /* virtual MACs a port accepts besides its own */
 };
 
 /* ---- forwarding methods (values of lb.Method) ---- */
@@ -181,6 +182,15 @@ struct fp_port {
 	uint8_t _pad;
 };
 
+/* The virtual MACs (VRRP's 00:00:5e:00:01:VRID) a port accepts frames to
+ * under mac_filter, besides its own: its MASTER addresses' ARP is answered
+ * with them. What the port sends keeps the port's MAC as source. */
+struct fp_vmacs {
+	uint8_t n;         /* <= FP_MAX_VMACS */
+	uint8_t _pad;
+	uint8_t mac[FP_MAX_VMACS][6];
+};
+
 /* One real server of a service, its route precomputed. */
 struct fp_dest {
 	uint32_t ip;
@@ -244,6 +254,8 @@ struct fp_snapshot {
 	uint32_t _pad1;
 	struct fp_security sec;
 	struct fp_port ports[FP_MAX_PORTS];
+	struct fp_vmacs vmacs[FP_MAX_PORTS]; /* by port index */
+	uint8_t _pad2[4];
 	/* derived by fp_snapshot_index from the dests and services: bit id of
 	 * rs_avail is set when real server id is in the snapshot (any weight:
 	 * weight 0 drains), bit id of svc_expire_nodest when service id has

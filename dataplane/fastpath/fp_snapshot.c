@@ -75,7 +75,7 @@ static int layout_ok(const struct fp_snapshot *s)
 	if (s->n_ports == 0 || s->n_ports > FP_MAX_PORTS || s->n_services > FP_MAX_SERVICES)
 		return 0;
 	for (i = 0; i < s->n_ports; i++)
-		if (s->ports[i].kernel > 1)
+		if (s->ports[i].kernel > 1 || s->vmacs[i].n > FP_MAX_VMACS)
 			return 0;
 	if (s->sec.rp_filter > FP_RP_OFF || s->sec.flood_pct == 0 || s->sec.flood_pct > 100 || s->sec.src_prefix > 32)
 		return 0;

@@ -17,6 +17,9 @@ type Port struct {
 	MTU                    uint16
 	MAC                    [6]byte
 	Kernel                 bool // a kernel interface takes what is for the director itself
+	// VirtualMACs are accepted as destination besides MAC under
+	// mac_filter (VRRP's virtual router MACs), at most MaxVirtualMACs.
+	VirtualMACs [][6]byte
 }
 
 // Dest is one real server of a service, its route already computed.
@@ -160,6 +163,11 @@ func BuildSnapshot(spec *SnapshotSpec, mem Memory, socket int) (*Snapshot, error
 	if len(spec.Services) > MaxServices {
 		return nil, fmt.Errorf("snapshot: %d services, at most %d", len(spec.Services), MaxServices)
 	}
+	for i, p := range spec.Ports {
+		if len(p.VirtualMACs) > MaxVirtualMACs {
+			return nil, fmt.Errorf("snapshot: port %d has %d virtual MACs, at most %d", i, len(p.VirtualMACs), MaxVirtualMACs)
+		}
+	}
 	l := layoutFor(spec)
 	if l.size > 1<<31 {
 		return nil, fmt.Errorf("snapshot: %d bytes is too large", l.size)
@@ -205,6 +213,13 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 		cp.dpdk_id, cp.mtu, cp.kernel = C.uint16_t(p.DPDKID), C.uint16_t(p.MTU), cbool(p.Kernel)
 		for j, b := range p.MAC {
 			cp.mac[j] = C.uint8_t(b)
+		}
+		vm := &h.vmacs[i]
+		vm.n = C.uint8_t(len(p.VirtualMACs))
+		for j, mac := range p.VirtualMACs {
+			for k, b := range mac {
+				vm.mac[j][k] = C.uint8_t(b)
+			}
 		}
 	}
 	svcs := unsafe.Slice((*C.struct_fp_service)(unsafe.Add(base, l.services)), len(spec.Services))

@@ -5,24 +5,31 @@ import (
 	"time"
 )
 
-// Announce sends at once a gratuitous ARP ("who-has ip tell ip", as
+// Announce sends at once times gratuitous ARPs ("who-has ip tell ip", as
 // keepalived sends on becoming master) for each of ips from the port that
-// owns it: a port address or an active VIP. A standby or unknown address
-// is refused whole, before anything is sent. Frames the wire refuses are
-// retried by the next Ticks, as the announcements of a new view.
-func (s *SlowPath) Announce(ips []uint32, now time.Time) error {
+// owns it: a port address or an active VIP. They go out in rounds, one per
+// address each, back to back (keepalived's garp_master_repeat). A standby
+// or unknown address, or times below 1, is refused whole, before anything
+// is sent. Frames the wire refuses are retried by the next Ticks, as the
+// announcements of a new view.
+func (s *SlowPath) Announce(ips []uint32, times int, now time.Time) error {
+	if times < 1 {
+		return fmt.Errorf("announce: %d gratuitous ARPs per address, want at least 1", times)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
-	queued := make([]announcement, 0, len(ips))
+	round := make([]announcement, 0, len(ips))
 	for _, ip := range ips {
 		port, err := s.announcer(ip)
 		if err != nil {
 			return err
 		}
-		queued = append(queued, announcement{port: port, ip: ip})
+		round = append(round, announcement{port: port, ip: ip})
 	}
-	s.garps = append(s.garps, queued...)
+	for range times {
+		s.garps = append(s.garps, round...)
+	}
 	s.announce()
 	return nil
 }

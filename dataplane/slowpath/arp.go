@@ -36,7 +36,7 @@ func (s *SlowPath) HandleARP(p Packet, inPort int, now time.Time) {
 	// A broadcast/multicast/zero sender MAC would turn our reply into a
 	// broadcast (or nothing): such requests are not answered.
 	if a.Op == packet.ARPRequest && forUs && usableMAC(a.SHA) {
-		packet.ARPReplyInPlace(frame, &s.parsed, a, s.view.Ports[inPort].MAC)
+		packet.ARPReplyInPlace(frame, &s.parsed, a, s.macOf(a.TPA, inPort))
 		if p.Send(inPort) {
 			s.stats.RequestsAnswered++
 		} else {
@@ -73,6 +73,15 @@ func (s *SlowPath) answersFor(ip uint32, inPort int) bool {
 	return ok && owner == inPort && !s.view.Standby[ip]
 }
 
+// macOf is the MAC that port answers and announces ip with: the
+// address's own (a virtual router MAC) or the port's.
+func (s *SlowPath) macOf(ip uint32, port int) [6]byte {
+	if mac, ok := s.view.MACs[ip]; ok {
+		return mac
+	}
+	return s.view.Ports[port].MAC
+}
+
 // sendRequest asks for n's MAC: by broadcast, or unicast to the MAC we
 // have. A failed send still counts as a probe, so that a broken wire cannot
 // keep an entry alive forever; only a request that went out makes a reply
@@ -103,7 +112,7 @@ func (s *SlowPath) sendRequest(n *neighbour, unicast bool, now time.Time) {
 func (s *SlowPath) announce() {
 	pending := s.garps[:0]
 	for _, g := range s.garps {
-		size := packet.BuildGratuitousARP(s.frame[:], s.view.Ports[g.port].MAC, g.ip)
+		size := packet.BuildGratuitousARP(s.frame[:], s.macOf(g.ip, g.port), g.ip)
 		if s.wire.Send(g.port, s.frame[:size]) {
 			s.stats.GARPSent++
 			continue

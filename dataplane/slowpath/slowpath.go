@@ -59,8 +59,12 @@ type View struct {
 	// MASTER here: their ARP is not answered nor announced (the master
 	// does both); they stay our addresses, so nothing learns them.
 	Standby map[uint32]bool
-	Wanted  map[uint32]int // next hops to keep resolved (real servers, gateways) -> port index
-	Static  []StaticNeighbor
+	// MACs are the MACs that VIPs (keys of VIPs, none standby) answer and
+	// announce their ARP with, as sender and Ethernet source, instead of
+	// their port's: VRRP's virtual router MAC.
+	MACs   map[uint32][6]byte
+	Wanted map[uint32]int // next hops to keep resolved (real servers, gateways) -> port index
+	Static []StaticNeighbor
 
 	// ARPAccept lets ARP that answers no request of ours bind a MAC, as
 	// Linux's arp_accept (security.arp_accept): an unsolicited reply may

@@ -79,7 +79,7 @@ func TestAnnounce(t *testing.T) {
 			f.reconfigure(func(v *View) { v.Standby = c.standby })
 			f.tick(0) // the view's own announcements
 			before := f.sp.Stats().GARPSent
-			err := f.sp.Announce(c.ips, f.now)
+			err := f.sp.Announce(c.ips, 1, f.now)
 			if (err != nil) != c.fails {
 				t.Fatalf("err %v, fails %v", err, c.fails)
 			}
@@ -104,7 +104,7 @@ func TestAnnounceRetried(t *testing.T) {
 	f := newFixture(t, Config{})
 	f.tick(0)
 	f.wire.fail = true
-	if err := f.sp.Announce([]uint32{ipVIP}, f.now); err != nil {
+	if err := f.sp.Announce([]uint32{ipVIP}, 1, f.now); err != nil {
 		t.Fatal(err)
 	}
 	f.wire.fail = false

@@ -3,6 +3,7 @@ package slowpath
 import (
 	"fmt"
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"time"
@@ -61,6 +62,16 @@ func (v *View) validate() error {
 			return fmt.Errorf("standby %v: not a VIP", ipString(ip))
 		}
 	}
+	for ip, mac := range v.MACs {
+		switch _, ok := v.VIPs[ip]; {
+		case !ok:
+			return fmt.Errorf("mac of %v: not a VIP", ipString(ip))
+		case v.Standby[ip]:
+			return fmt.Errorf("mac of %v: the VIP is standby", ipString(ip))
+		case !usableMAC(mac):
+			return fmt.Errorf("mac of %v: %v is not a unicast MAC", ipString(ip), net.HardwareAddr(mac[:]))
+		}
+	}
 	for ip, port := range v.Wanted {
 		if err := checkPort("wanted neighbour", ip, port); err != nil {
 			return err
@@ -80,6 +91,7 @@ func (v *View) clone() View {
 	c.Ports = slices.Clone(v.Ports)
 	c.VIPs = maps.Clone(v.VIPs)
 	c.Standby = maps.Clone(v.Standby)
+	c.MACs = maps.Clone(v.MACs)
 	c.Wanted = maps.Clone(v.Wanted)
 	c.Static = slices.Clone(v.Static)
 	return c

@@ -19,7 +19,9 @@
  *           connections' server left, as on a reload); bit 5: every
  *           service flips expire_nodest_conn;
  *           bit 6: the punt ring has in_port % 8 free slots from this
- *           burst on (the kernel's reserve is 4).
+ *           burst on (the kernel's reserve is 4); bit 7: address the
+ *           frame to the port's virtual MAC (00:00:5e:00:01:01 on port
+ *           0, :02 on port 1: each port accepts one).
  *
  * The oracle checks every packet's fate, not only the absence of crashes:
  * each mbuf ends in exactly one queue (leaks show under LeakSanitizer);
@@ -28,12 +30,14 @@
  * every sent frame parses, its IP header checksum is right, its L4
  * checksum is right when the input's was, and its addresses and ports are
  * what the connection says (NAT in, NAT out, DR untouched, TUN to the
- * server); only ports with a kernel interface punt for it, and only what
- * is for the director (its port addresses, multicast to the group's
- * MAC); a forwarded client packet's connection has an available server,
- * and a dest_unavailable drop leaves its connection only without
- * expire_nodest_conn. Any violation aborts, which libFuzzer reports as a
- * crash.
+ * server); with mac_filter, what is taken in was to the port's MAC or its
+ * virtual MAC (broadcast for ARP, a group MAC for a kernel interface),
+ * and what is dropped bad_dst_mac was to neither; only ports with a
+ * kernel interface punt for it, and only what is for the director (its
+ * port addresses, multicast to the group's MAC); a forwarded client
+ * packet's connection has an available server, and a dest_unavailable
+ * drop leaves its connection only without expire_nodest_conn. Any
+ * violation aborts, which libFuzzer reports as a crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +56,7 @@ enum { MAX_SVC = 4, MAX_DEST = 4, MAX_FRAMES = 32, CONNS = 64, NEIGH = 64, PUNT_
 } while (0)
 
 static const uint8_t mac_port[2][6] = { {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2} };
+static const uint8_t vmac_port[2][6] = { {0, 0, 0x5e, 0, 1, 1}, {0, 0, 0x5e, 0, 1, 2} };
 
 struct input {
 	const uint8_t *p;
@@ -173,6 +178,10 @@ static struct fp_snapshot *build_snapshot(struct input *in)
 	set_port(&hdr.ports[0], ip4(10, 0, 0, 1), 24, 0, 0);
 	set_port(&hdr.ports[1], ip4(10, 1, 0, 1), 24, opts & 1 ? ip4(10, 1, 0, 254) : 0, 1);
 	hdr.ports[0].kernel = hdr.ports[1].kernel = (opts & 128) != 0;
+	for (i = 0; i < 2; i++) {
+		hdr.vmacs[i].n = 1;
+		memcpy(hdr.vmacs[i].mac[0], vmac_port[i], 6);
+	}
 	hdr.sec.rp_filter = (opts >> 1 & 3) > FP_RP_OFF ? FP_RP_OFF : (uint8_t)(opts >> 1 & 3);
 	hdr.sec.mac_filter = !(opts & 8);
 	hdr.sec.rst_check = !(opts & 16);
@@ -478,6 +487,23 @@ static void check_for_kernel(const struct world *wd, const struct sent_in *in)
 	CHECK((p.src >> 28) < 0xe && (p.src >> 24) != 0 && (p.src >> 24) != 127, "punted for the kernel multicast from a martian %08x", p.src);
 }
 
+/* With mac_filter, whether the input's destination MAC let it in: the
+ * port's own or virtual MAC, broadcast for ARP, a group MAC on a port
+ * with a kernel interface (check_for_kernel checks the rest). Without,
+ * anything does. */
+static int dst_mac_admitted(const struct world *wd, const struct sent_in *in)
+{
+	const struct fp_snapshot *s = wd->snap;
+	const uint8_t *f = in->frame;
+	int arp = in->len >= 14 && f[12] == 0x08 && f[13] == 0x06;
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (!s->sec.mac_filter)
+		return 1;
+	return memcmp(f, s->ports[in->port].mac, 6) == 0 || memcmp(f, vmac_port[in->port], 6) == 0 ||
+		(arp && memcmp(f, bcast, 6) == 0) || (s->ports[in->port].kernel && (f[0] & 1));
+}
+
 /*
  * A dest_unavailable drop: the client packet's connection, if it is
  * still there, has a server that left and a service that keeps such
@@ -536,6 +562,9 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 			CHECK(reason != FP_DROP_NONE && reason < FP_NUM_DROPS, "dropped without a reason");
 			if (reason == FP_DROP_KERNEL_FULL)
 				check_for_kernel(wd, &ins[i]);
+			if (reason == FP_DROP_BAD_DST_MAC)
+				CHECK(!dst_mac_admitted(wd, &ins[i]) || (ins[i].frame[0] & 1),
+					"dropped bad_dst_mac a frame to the port's own or virtual MAC");
 			if (reason == FP_DROP_DEST_UNAVAILABLE)
 				gone += (uint32_t)check_dest_unavailable(wd, &ins[i], &before);
 			dropped++;
@@ -544,12 +573,14 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 			uint16_t len;
 			const uint8_t *d = fp_fake_mbuf_data(o->m, &len);
 
+			CHECK(dst_mac_admitted(wd, &ins[i]), "sent on a frame to another MAC than the port's");
 			check_sent(wd, &ins[i], d, len, o->target);
 			sent++;
 			break;
 		}
 		case FP_V_PUNT:
 			CHECK(reason < FP_NUM_PUNTS, "punt reason %u", reason);
+			CHECK(dst_mac_admitted(wd, &ins[i]), "punted a frame to another MAC than the port's");
 			if (reason == FP_PUNT_NEIGH)
 				CHECK(fp_neigh_lookup(wd->neigh, hop) == 0 && outp < wd->snap->n_ports, "punted for a known neighbour");
 			if (reason == FP_PUNT_KERNEL)
@@ -631,6 +662,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ins[n].port = port % 2;
 		if ((op & 8) && len >= 6)
 			memcpy(ins[n].frame, mac_port[port % 2], 6);
+		if ((op & 128) && len >= 6)
+			memcpy(ins[n].frame, vmac_port[port % 2], 6);
 		if (op & 1)
 			fix_checksums(ins[n].frame, len);
 		ins[n].l4_valid = (uint8_t)l4_ok(ins[n].frame, len);
