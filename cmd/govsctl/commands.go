@@ -23,8 +23,8 @@ var commands = []command{
 	{"status", "daemon state, ports and neighbours", show("/v1/status", statusText)},
 	{"lcores", "per-lcore counters and drop reasons", show("/v1/stats", lcoresText)},
 	{"checks", "health checkers, their last results and each service's quorum", show("/v1/health", checksText)},
-	{"events", "stream health state changes (-n N, -for DURATION)", events},
-	{"vrrp", "VRRP instances: state, priority, master, adverts, rejects", show("/v1/vrrp", vrrpText)},
+	{"events", "stream health and VRRP state changes (-n N, -for DURATION)", events},
+	{"vrrp", "VRRP instances: state, priority, master, group, tracking, adverts, rejects", show("/v1/vrrp", vrrpText)},
 	{"reload", "re-read and apply the configuration file", reload},
 	{"realserver", "set up this host as a DR/TUN real server: setup, teardown, status", realserverCmd},
 }

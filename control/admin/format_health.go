@@ -102,11 +102,18 @@ func dash(s string) string {
 	return s
 }
 
-// FormatEvent writes one event as a line: time, type, service, server, reason.
+// FormatEvent writes one event as a line: time, type, service, server,
+// reason; for VRRP: time, type, instance or group, from->to, priority,
+// master, reason.
 func FormatEvent(w io.Writer, ev Event) error {
 	var b strings.Builder
 	b.WriteString(ev.Time.Format("2006-01-02T15:04:05.000Z07:00"))
-	b.WriteString(" " + ev.Type + " " + ev.Service)
+	b.WriteString(" " + ev.Type)
+	if ev.Type == EventVRRPState {
+		writeVRRPEvent(&b, ev)
+	} else {
+		b.WriteString(" " + ev.Service)
+	}
 	if ev.Address != "" {
 		b.WriteString(" " + hostPort(ev.Address, ev.Port))
 	}
@@ -116,4 +123,21 @@ func FormatEvent(w io.Writer, ev Event) error {
 	b.WriteByte('\n')
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeVRRPEvent: "VI_1 BACKUP->MASTER priority 150 master 10.0.0.1", a
+// group as "group G_NAT BACKUP->MASTER".
+func writeVRRPEvent(b *strings.Builder, ev Event) {
+	if ev.Instance != "" {
+		b.WriteString(" " + ev.Instance)
+	} else {
+		b.WriteString(" group " + ev.Group)
+	}
+	b.WriteString(" " + ev.From + "->" + ev.To)
+	if ev.Priority != 0 {
+		fmt.Fprintf(b, " priority %d", ev.Priority)
+	}
+	if ev.Master != "" {
+		b.WriteString(" master " + ev.Master)
+	}
 }

@@ -47,12 +47,27 @@ type Health struct {
 // Event is one state change, as streamed by /v1/events.
 type Event struct {
 	Time    time.Time `json:"time"`
-	Type    string    `json:"type"` // server_up, server_down, quorum_up, quorum_down
-	Service string    `json:"service"`
+	Type    string    `json:"type"` // server_up, server_down, quorum_up, quorum_down, vrrp_state
+	Service string    `json:"service,omitempty"`
 	Address string    `json:"address,omitempty"`
 	Port    uint16    `json:"port,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
+
+	// A vrrp_state event names an instance or a sync group (Group alone),
+	// its states before and after (INIT, BACKUP, MASTER, FAULT), the
+	// priority and the master heard. Reason names the sync group that
+	// forced an instance's change.
+	Instance string `json:"instance,omitempty"`
+	Group    string `json:"group,omitempty"`
+	From     string `json:"from,omitempty"`
+	To       string `json:"to,omitempty"`
+	Priority int    `json:"priority,omitempty"`
+	Master   string `json:"master,omitempty"`
 }
+
+// EventVRRPState is the Type of a VRRP instance's or sync group's
+// transition.
+const EventVRRPState = "vrrp_state"
 
 // HealthSource is what the health endpoints read. Subscribe returns a
 // channel of events that closes when the daemon stops, and a cancel func.

@@ -435,6 +435,7 @@ func TestFullExample(t *testing.T) {
 				{Address: netip.MustParseAddr("198.51.100.7"), Port: 443, Weight: 1, Method: MethodTUN},
 			},
 		}},
+		VRRP:    VRRP{NotifyTimeout: 10 * time.Second},
 		Admin:   Admin{Socket: "/tmp/govs.sock"},
 		Metrics: Metrics{Listen: "[::1]:9180"},
 	}

@@ -8,8 +8,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.VRRP.Instances) != 1 || len(c.Services) == 0 || c.Services[0].Check == nil {
-		t.Errorf("example.yaml lost a section: %d VRRP instances, %d services", len(c.VRRP.Instances), len(c.Services))
+	if len(c.VRRP.Instances) != 2 || len(c.VRRP.Scripts) != 1 || len(c.VRRP.SyncGroups) != 1 || len(c.Services) == 0 || c.Services[0].Check == nil {
+		t.Errorf("example.yaml lost a section: %d VRRP instances, %d scripts, %d sync groups, %d services",
+			len(c.VRRP.Instances), len(c.VRRP.Scripts), len(c.VRRP.SyncGroups), len(c.Services))
 	}
 }
 

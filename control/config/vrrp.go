@@ -2,10 +2,18 @@ package config
 
 import (
 	"net/netip"
-	"slices"
-	"strings"
 	"time"
 )
+
+// VRRP is the failover section: keepalived's vrrp_script, vrrp_instance
+// and vrrp_sync_group blocks.
+type VRRP struct {
+	// NotifyTimeout kills a notify command that runs longer.
+	NotifyTimeout time.Duration
+	Scripts       []VRRPScript
+	Instances     []VRRPInstance
+	SyncGroups    []VRRPSyncGroup
+}
 
 // VRRPInstance is one VRRP instance (keepalived's vrrp_instance): the
 // director holds its virtual addresses only while it is MASTER.
@@ -22,122 +30,85 @@ type VRRPInstance struct {
 	PreemptDelay   time.Duration
 	AuthPass       string // version 2 PASS authentication; empty: none
 	UnicastPeers   []netip.Addr
-	// VirtualAddresses are the addresses it moves: service VIPs, each in
-	// the port's subnet.
+	// VirtualAddresses are the addresses it moves, each in the port's
+	// subnet: service VIPs, or floating addresses that are no VIP (the
+	// real servers' NAT gateway).
 	VirtualAddresses []netip.Addr
+	// UseVMAC answers the addresses' ARP with 00:00:5e:00:01:VRID.
+	UseVMAC bool
+	GARP    GARP
+	// TrackPorts and TrackScripts change the priority or force FAULT.
+	TrackPorts   []TrackPort
+	TrackScripts []TrackScript
+	// TrackDataplane puts the instance in FAULT while the fast path does
+	// not forward: a stalled worker lcore or a port whose link is down.
+	TrackDataplane bool
+	Notify         VRRPNotify
 }
 
-// VRRP is the failover section.
-type VRRP struct {
-	Instances []VRRPInstance
+// GARP is keepalived's gratuitous ARP timing for a new master.
+type GARP struct {
+	Delay         time.Duration // garp_master_delay: a second batch this long after the first; 0: none
+	Repeat        int           // garp_master_repeat: gratuitous ARPs per address per batch
+	Refresh       time.Duration // garp_master_refresh: a batch this often while master; 0: off
+	RefreshRepeat int           // garp_master_refresh_repeat
 }
+
+// TrackPort follows a port's link: down with weight 0 is FAULT; otherwise
+// the weight moves the priority (keepalived's track_interface).
+type TrackPort struct {
+	Port   string
+	Weight int
+}
+
+// TrackScript follows a vrrp script's verdict. The loader fills Weight from
+// the script's when the instance does not set it.
+type TrackScript struct {
+	Name   string
+	Weight int
+}
+
+// VRRPScript is keepalived's vrrp_script: a command (/bin/sh -c) run every
+// Interval; exit 0 is success.
+type VRRPScript struct {
+	Name     string
+	Command  string
+	Interval time.Duration
+	Timeout  time.Duration // the loader's default: Interval
+	Weight   int           // default for the instances tracking it
+	Rise     int           // successes that bring it up
+	Fall     int           // failures that bring it down
+	InitFail bool          // starts down instead of up
+}
+
+// VRRPNotify are the commands (/bin/sh -c) run on transitions. Generic
+// gets keepalived's arguments: INSTANCE|GROUP name STATE priority.
+type VRRPNotify struct {
+	Master, Backup, Fault, Stop, Generic string
+}
+
+// VRRPSyncGroup moves its instances together (keepalived's
+// vrrp_sync_group): one becoming MASTER takes the others with it.
+type VRRPSyncGroup struct {
+	Name      string
+	Instances []string
+	Notify    VRRPNotify
+}
+
+// keepalived's defaults.
+const (
+	defaultVRRPNotifyTimeout = 10 * time.Second
+	defaultGARPDelay         = 5 * time.Second
+	defaultGARPRepeat        = 5
+	defaultGARPRefreshRepeat = 1
+	defaultScriptInterval    = time.Second
+)
 
 func defaultVRRPInstance() VRRPInstance {
-	return VRRPInstance{Version: 2, Priority: 100, AdvertInterval: time.Second, State: "BACKUP"}
+	return VRRPInstance{Version: 2, Priority: 100, AdvertInterval: time.Second, State: "BACKUP", TrackDataplane: true,
+		GARP: GARP{Delay: defaultGARPDelay, Repeat: defaultGARPRepeat, RefreshRepeat: defaultGARPRefreshRepeat}}
 }
 
-func decodeVRRP(o *object, v *VRRP) {
-	path, list := o.list("instances")
-	for i, e := range list {
-		in := defaultVRRPInstance()
-		io := newObject(o.p, idx(path, i), e)
-		io.str("name", &in.Name)
-		io.int("vrid", &in.VRID, 1, 255)
-		io.str("port", &in.Port)
-		io.int("version", &in.Version, 2, 3)
-		io.int("priority", &in.Priority, 1, 255)
-		io.duration("advert_interval", &in.AdvertInterval)
-		io.str("state", &in.State)
-		io.boolean("nopreempt", &in.Nopreempt)
-		io.duration("preempt_delay", &in.PreemptDelay)
-		io.str("auth_pass", &in.AuthPass)
-		in.UnicastPeers = io.addrs("unicast_peers")
-		in.VirtualAddresses = io.addrs("virtual_addresses")
-		io.close()
-		v.Instances = append(v.Instances, in)
-	}
-	o.close()
-}
-
-// addrs reads a list of IPv4 addresses.
-func (o *object) addrs(key string) []netip.Addr {
-	path, list := o.list(key)
-	var out []netip.Addr
-	for i, e := range list {
-		s, _ := e.(string)
-		a, err := netip.ParseAddr(s)
-		if err != nil || !a.Is4() {
-			o.p.add(idx(path, i), "%s is not an IPv4 address like 10.0.0.1", quoteValue(e))
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
-func (c *Config) validateVRRP(p *problems) {
-	vrids := map[[2]any]string{}
-	owner := map[netip.Addr]string{}
-	for i, in := range c.VRRP.Instances {
-		path := idx("vrrp.instances", i)
-		if in.Name == "" {
-			p.add(join(path, "name"), "required")
-		}
-		port := slices.IndexFunc(c.Ports, func(pt Port) bool { return pt.Name == in.Port })
-		switch {
-		case in.Port == "":
-			p.add(join(path, "port"), "required: the name of the port whose kernel interface carries the adverts")
-		case port < 0:
-			p.add(join(path, "port"), "no port named %q", in.Port)
-		case !c.Ports[port].Kernel.Enabled:
-			p.add(join(path, "port"), "port %q has no kernel interface (kernel_interface.enabled: false); VRRP needs it", in.Port)
-		}
-		key := [2]any{in.Port, in.VRID}
-		if other, dup := vrids[key]; dup {
-			p.add(join(path, "vrid"), "VRID %d is already used on port %s by instance %s", in.VRID, in.Port, other)
-		}
-		vrids[key] = in.Name
-		switch in.Version {
-		case 2:
-			if in.AdvertInterval < time.Second || in.AdvertInterval > 255*time.Second || in.AdvertInterval%time.Second != 0 {
-				p.add(join(path, "advert_interval"), "version 2 takes whole seconds 1s..255s, got %v", in.AdvertInterval)
-			}
-		case 3:
-			if in.AdvertInterval < 10*time.Millisecond || in.AdvertInterval > 40950*time.Millisecond || in.AdvertInterval%(10*time.Millisecond) != 0 {
-				p.add(join(path, "advert_interval"), "version 3 takes 10ms steps 10ms..40.95s, got %v", in.AdvertInterval)
-			}
-			if in.AuthPass != "" {
-				p.add(join(path, "auth_pass"), "version 3 has no authentication (RFC 5798)")
-			}
-		}
-		state := strings.ToUpper(in.State)
-		if state != "BACKUP" && state != "MASTER" {
-			p.add(join(path, "state"), "must be BACKUP or MASTER, got %q", in.State)
-		}
-		if in.Nopreempt && state == "MASTER" {
-			p.add(join(path, "nopreempt"), "needs state BACKUP (as keepalived: a MASTER would preempt at start)")
-		}
-		if in.PreemptDelay < 0 || in.PreemptDelay > 1000*time.Second {
-			p.add(join(path, "preempt_delay"), "must be between 0s and 1000s, got %v", in.PreemptDelay)
-		}
-		if len(in.AuthPass) > 8 {
-			p.add(join(path, "auth_pass"), "at most 8 characters are sent (keepalived truncates silently); got %d", len(in.AuthPass))
-		}
-		if len(in.VirtualAddresses) == 0 {
-			p.add(join(path, "virtual_addresses"), "required: at least one address")
-		}
-		for j, a := range in.VirtualAddresses {
-			apath := idx(join(path, "virtual_addresses"), j)
-			if port >= 0 && !c.Ports[port].Address.Masked().Contains(a) {
-				p.add(apath, "%v is not in port %s's subnet %v", a, in.Port, c.Ports[port].Address.Masked())
-			}
-			if !slices.ContainsFunc(c.Services, func(s Service) bool { return s.VIP == a }) {
-				p.add(apath, "%v is not a service VIP (floating addresses that are not VIPs are not supported yet)", a)
-			}
-			if other, dup := owner[a]; dup {
-				p.add(apath, "%v already belongs to instance %s", a, other)
-			}
-			owner[a] = in.Name
-		}
-	}
+func defaultVRRPScript() VRRPScript {
+	return VRRPScript{Interval: defaultScriptInterval, Rise: 1, Fall: 1}
 }

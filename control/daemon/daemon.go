@@ -29,9 +29,13 @@ type Daemon struct {
 	log  *slog.Logger
 	dp   runningDataplane
 
-	mu    sync.Mutex                    // serialises reloads
-	cfg   atomic.Pointer[config.Config] // readers (Status) do not take mu
-	ready atomic.Bool
+	// reloadMu serialises reloads, mu the snapshots (a reload's, the
+	// health checks' and the VRRP elections'); a reload takes reloadMu
+	// first and holds mu only while it makes its snapshot.
+	reloadMu sync.Mutex
+	mu       sync.Mutex
+	cfg      atomic.Pointer[config.Config] // readers (Status) do not take mu
+	ready    atomic.Bool
 
 	// dpUse is held shared by every call into the dataplane
 	// (withDataplane) and exclusively by stopDataplane: EAL memory is
@@ -42,9 +46,9 @@ type Daemon struct {
 
 	shutdownTimeout time.Duration
 
-	health  healthChecker  // set by startHealth (or a test)
-	vrrp    *vrrpRunner    // nil without VRRP instances
-	applier *healthApplier // turns health changes into snapshots
+	health  healthChecker              // set by startHealth (or a test)
+	vrrp    atomic.Pointer[vrrpRunner] // set once the dataplane runs (startVRRP)
+	applier *healthApplier             // turns health changes into snapshots
 }
 
 func newDaemon(path string, cfg *config.Config, dp runningDataplane, log *slog.Logger) *Daemon {
@@ -65,7 +69,7 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	// the health manager will start them.
 	// VRRP addresses start standby: they are held only once elected.
 	first := effectiveSpec(cfg, healthView{})
-	first.Standby = standbyAddrs(cfg, nil)
+	setVRRP(cfg, first, nil)
 	dp, err := dataplane.Start(options(cfg), first)
 	if err != nil {
 		return err
@@ -89,7 +93,7 @@ func (d *Daemon) serve(ctx context.Context) error {
 	// kernel-side interfaces.
 	err := d.startHealth(reg)
 	if err == nil {
-		err = d.startVRRP()
+		err = d.startVRRP(reg)
 	}
 	var servers *httpServers
 	if err == nil {
@@ -128,18 +132,35 @@ func (d *Daemon) waitForStop(ctx context.Context) error {
 	}
 }
 
-// Reload re-reads the configuration file and applies it as a new snapshot.
-// Whatever refuses it (the file, a start-time change, the dataplane) comes
-// back as an *admin.ReloadRefusedError, and the running configuration stays.
+// Reload re-reads the configuration file and applies it as a new snapshot,
+// then brings the VRRP instances to it. Whatever refuses it (the file, a
+// start-time change, the dataplane) comes back as an
+// *admin.ReloadRefusedError, and the running configuration stays.
 func (d *Daemon) Reload() error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	cfg, err := d.reloadSnapshot()
+	if err != nil {
+		return err
+	}
+	// Outside d.mu: an instance stopping here applies its release itself.
+	if r := d.vrrp.Load(); r != nil {
+		return r.reload(cfg)
+	}
+	return nil
+}
+
+// reloadSnapshot loads the file and applies it to the dataplane; the VRRP
+// state of the instances that carry on is kept in it.
+func (d *Daemon) reloadSnapshot() (*config.Config, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cfg, err := config.Load(d.path)
 	if err != nil {
-		return &admin.ReloadRefusedError{Err: err}
+		return nil, &admin.ReloadRefusedError{Err: err}
 	}
 	if err := startTimeUnchanged(d.cfg.Load(), cfg); err != nil {
-		return &admin.ReloadRefusedError{Err: err}
+		return nil, &admin.ReloadRefusedError{Err: err}
 	}
 	// The checkers of servers whose check did not change keep their state
 	// (no flapping on reload); new servers start as their check says.
@@ -148,11 +169,11 @@ func (d *Daemon) Reload() error {
 		d.health.Apply(healthSpec(cfg))
 	}
 	next := effectiveSpec(cfg, viewOf(d.health))
-	next.Standby = d.standby(cfg)
+	d.setVRRP(cfg, next)
 	var applyErr error
 	var generation uint64
 	if !d.withDataplane(func() { applyErr, generation = d.dp.Apply(next), d.dp.Generation() }) {
-		return errStopped
+		return nil, errStopped
 	}
 	// Every Apply error is about the configuration (unknown scheduler,
 	// unreachable server, a limit): Apply has no other way to fail.
@@ -160,11 +181,11 @@ func (d *Daemon) Reload() error {
 		if d.health != nil {
 			d.health.Apply(healthSpec(old))
 		}
-		return &admin.ReloadRefusedError{Err: applyErr}
+		return nil, &admin.ReloadRefusedError{Err: applyErr}
 	}
 	d.cfg.Store(cfg)
-	d.log.Info("configuration reloaded", "generation", generation, "services", len(cfg.Services))
-	return nil
+	d.log.Info("configuration reloaded", "generation", generation, "services", len(cfg.Services), "vrrp_instances", len(cfg.VRRP.Instances))
+	return cfg, nil
 }
 
 // startTimeUnchanged refuses a reload that changes what only a restart can.
@@ -178,9 +199,6 @@ func startTimeUnchanged(old, new *config.Config) error {
 	}
 	if old.Admin != new.Admin {
 		errs = append(errs, errors.New("admin: changed; the admin socket is opened only at start, restart govsd"))
-	}
-	if fmt.Sprint(old.VRRP) != fmt.Sprint(new.VRRP) {
-		errs = append(errs, errors.New("vrrp: changed; VRRP instances are started only at start, restart govsd (the backup takes over meanwhile)"))
 	}
 	if old.Metrics != new.Metrics {
 		errs = append(errs, errors.New("metrics: changed; the metrics listener is opened only at start, restart govsd"))

@@ -16,8 +16,9 @@ type runningDataplane interface {
 	Ports() []dataplane.PortStatus
 	Neighbors() []dataplane.NeighborStatus
 	KernelInterfaces() []dataplane.KernelStatus
-	// Announce sends gratuitous ARPs for addresses (a new VRRP master's).
-	Announce([]netip.Addr) error
+	// AnnounceTimes sends times gratuitous ARPs for each address (a new
+	// VRRP master's).
+	AnnounceTimes(addrs []netip.Addr, times int) error
 	Services() []dataplane.ServiceStatus
 	Lcores() []dataplane.LcoreStatus
 	SlowPath() slowpath.Stats

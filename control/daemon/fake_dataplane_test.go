@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/govs-project/govs/dataplane"
+	"github.com/govs-project/govs/dataplane/fastpath"
 	"github.com/govs-project/govs/dataplane/slowpath"
 )
 
@@ -26,7 +27,15 @@ type fakeDataplane struct {
 	afterStop []string
 
 	announced []netip.Addr
+	announces []announceCall
 	lastSpec  *dataplane.Spec
+
+	// ports, when set, is what Ports reports (link states for tracking);
+	// iterations is every lcore's loop counter, which moves on each read
+	// unless stalled.
+	ports      []dataplane.PortStatus
+	iterations uint64
+	stalled    bool
 
 	// With inLcores set, Lcores signals it and blocks until release closes.
 	inLcores, release chan struct{}
@@ -70,16 +79,53 @@ func (f *fakeDataplane) Generation() uint64 {
 
 func (f *fakeDataplane) Ports() []dataplane.PortStatus {
 	f.event("ports")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ports != nil {
+		return slices.Clone(f.ports)
+	}
 	return []dataplane.PortStatus{{Name: "wan"}}
 }
 
+// setLink sets a port's link state as Ports reports it.
+func (f *fakeDataplane) setLink(port string, up bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.ports, func(p dataplane.PortStatus) bool { return p.Name == port })
+	if i < 0 {
+		f.ports = append(f.ports, dataplane.PortStatus{Name: port})
+		i = len(f.ports) - 1
+	}
+	f.ports[i].LinkUp = up
+}
+
+type announceCall struct {
+	addrs []netip.Addr
+	times int
+}
+
 func (f *fakeDataplane) Neighbors() []dataplane.NeighborStatus { f.event("neighbors"); return nil }
-func (f *fakeDataplane) Announce(addrs []netip.Addr) error {
+func (f *fakeDataplane) AnnounceTimes(addrs []netip.Addr, times int) error {
 	f.event("announce")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.announced = append(f.announced, addrs...)
+	f.announces = append(f.announces, announceCall{slices.Clone(addrs), times})
 	return nil
+}
+
+// announceCalls returns the AnnounceTimes calls so far.
+func (f *fakeDataplane) announceCalls() []announceCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.announces)
+}
+
+// spec returns the last snapshot applied.
+func (f *fakeDataplane) spec() *dataplane.Spec {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastSpec
 }
 
 func (f *fakeDataplane) KernelInterfaces() []dataplane.KernelStatus {
@@ -98,7 +144,12 @@ func (f *fakeDataplane) Lcores() []dataplane.LcoreStatus {
 		<-f.release
 	}
 	f.event("lcores")
-	return []dataplane.LcoreStatus{{Lcore: 1}}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.stalled {
+		f.iterations++
+	}
+	return []dataplane.LcoreStatus{{Lcore: 1, LcoreStats: fastpath.LcoreStats{Iterations: f.iterations}}}
 }
 
 func (f *fakeDataplane) SlowPath() slowpath.Stats { f.event("slowpath"); return slowpath.Stats{} }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -81,7 +82,7 @@ func (d *Daemon) applyCurrent() error {
 	defer d.mu.Unlock()
 	cfg := d.cfg.Load()
 	next := effectiveSpec(cfg, viewOf(d.health))
-	next.Standby = d.standby(cfg)
+	d.setVRRP(cfg, next)
 	var err error
 	if !d.withDataplane(func() { err = d.dp.Apply(next) }) {
 		return nil
@@ -162,44 +163,59 @@ func (ix configIndex) healthState(s health.ServerStatus) string {
 	return admin.HealthDown
 }
 
-// Subscribe streams the manager's events as the admin API's.
+// Subscribe streams the health manager's events and the VRRP
+// transitions as the admin API's. The channel closes when both sources
+// have closed theirs (the daemon stops) or on cancel.
 func (d *Daemon) Subscribe(buf int) (<-chan admin.Event, func()) {
 	out := make(chan admin.Event, buf)
-	if d.health == nil {
-		close(out)
-		return out, func() {}
+	var healthEvents <-chan health.Event
+	cancelHealth := func() {}
+	if d.health != nil {
+		healthEvents, cancelHealth = d.health.Subscribe(buf)
 	}
-	in, cancel := d.health.Subscribe(buf)
+	var vrrpEvents <-chan admin.Event
+	cancelVRRP := func() {}
+	if r := d.vrrp.Load(); r != nil {
+		vrrpEvents, cancelVRRP = r.events.Subscribe(buf)
+	}
 	stop := make(chan struct{})
 	go func() {
 		defer close(out)
-		for {
+		for healthEvents != nil || vrrpEvents != nil {
+			var ae admin.Event
 			select {
 			case <-stop:
 				return
-			case ev, ok := <-in:
+			case ev, ok := <-healthEvents:
 				if !ok {
-					return
+					healthEvents = nil
+					continue
 				}
-				ae := admin.Event{Time: ev.Time, Type: ev.Type, Service: ev.Service, Port: ev.Port, Reason: ev.Reason}
+				ae = admin.Event{Time: ev.Time, Type: ev.Type, Service: ev.Service, Port: ev.Port, Reason: ev.Reason}
 				if ev.Addr.IsValid() {
 					ae.Address = ev.Addr.String()
 				}
-				select {
-				case out <- ae:
-				case <-stop:
-					return
+			case ev, ok := <-vrrpEvents:
+				if !ok {
+					vrrpEvents = nil
+					continue
 				}
+				ae = ev
+			}
+			select {
+			case out <- ae:
+			case <-stop:
+				return
 			}
 		}
 	}()
-	var once bool
+	var once sync.Once
 	return out, func() {
-		if !once {
-			once = true
+		once.Do(func() {
 			close(stop)
-			cancel()
-		}
+			cancelHealth()
+			cancelVRRP()
+		})
 	}
 }
 

@@ -2,63 +2,219 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/govs-project/govs/control/admin"
 	"github.com/govs-project/govs/control/config"
+	"github.com/govs-project/govs/internal/command"
+	"github.com/govs-project/govs/internal/fanout"
 	"github.com/govs-project/govs/vrrp"
 )
 
-// garpRepeat is when a new master announces its addresses a second time
-// (keepalived's garp_master_delay), for switches that missed the first.
-const garpRepeat = 5 * time.Second
+// notifyQueue bounds the VRRP notify commands waiting to run; one worker
+// runs them in order, as keepalived does.
+const notifyQueue = 64
 
-// vrrpRunner runs the configured VRRP instances on the ports' kernel
-// interfaces and tracks which of them are MASTER: the addresses of the
-// others are standby in the dataplane (not answered, not forwarded).
+// vrrpRunner runs the configured VRRP instances and sync groups on the
+// ports' kernel interfaces, follows their state in the dataplane (the
+// addresses of an instance not MASTER are standby), tracks what they
+// track and applies reloads. It exists from start, even without
+// instances, so that a reload can add some.
 type vrrpRunner struct {
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	instances []*vrrp.Instance
-	cfgs      []config.VRRPInstance
+	d   *Daemon
+	log *slog.Logger
+	// open makes an instance's transport (vrrp.Open; an in-memory one in
+	// tests).
+	open func(ifname string, primary netip.Addr) (vrrp.Conn, error)
 
-	mu     sync.Mutex
-	master map[string]bool
+	notifier *command.Notifier // a reload may change its timeout
+	events   fanout.Broker[admin.Event]
+	track    *tracker
+
+	ctx      context.Context // parent of every instance's
+	cancel   context.CancelFunc
+	stopOnce sync.Once
+
+	mu        sync.Mutex // guards instances and groups
+	instances map[string]*runningInstance
+	groups    map[string]*runningGroup
 }
 
-// standbyAddrs are the virtual addresses of every instance that is not
-// MASTER (all of them before the first election).
-func standbyAddrs(c *config.Config, master map[string]bool) []netip.Addr {
-	var out []netip.Addr
-	for _, in := range c.VRRP.Instances {
-		if !master[in.Name] {
-			out = append(out, in.VirtualAddresses...)
+// runningInstance is one started instance. cfg is what it runs now: the
+// configuration it started with or was last reconfigured to.
+type runningInstance struct {
+	cfg   config.VRRPInstance
+	inst  *vrrp.Instance
+	hooks *vrrpHooks
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+type runningGroup struct {
+	cfg config.VRRPSyncGroup
+	g   *vrrp.SyncGroup // nil for a group of one instance
+}
+
+func newVRRPRunner(d *Daemon, reg prometheus.Registerer, timeout time.Duration) (*vrrpRunner, error) {
+	notified := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "govs_vrrp_notify_total",
+		Help: "VRRP notify commands (instances' and sync groups') by result: ok, failed, timeout, dropped."}, []string{"result"})
+	if reg != nil {
+		if err := reg.Register(notified); err != nil {
+			return nil, fmt.Errorf("vrrp metrics: %w", err)
 		}
 	}
-	return out
+	for _, r := range []string{command.ResultOK, command.ResultFailed, command.ResultTimeout, command.ResultDropped} {
+		notified.WithLabelValues(r)
+	}
+	r := &vrrpRunner{d: d, log: d.log.With("component", "vrrp"), open: openTransport,
+		instances: map[string]*runningInstance{}, groups: map[string]*runningGroup{}}
+	r.notifier = command.NewNotifier(r.log, command.RunShell, timeout, notifyQueue, 1, func(res string) { notified.WithLabelValues(res).Inc() })
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.track = newTracker(r)
+	return r, nil
 }
 
-func (d *Daemon) standby(c *config.Config) []netip.Addr {
-	var master map[string]bool
-	if r := d.vrrp; r != nil {
-		r.mu.Lock()
-		master = copyMasters(r.master)
-		r.mu.Unlock()
-	}
-	return standbyAddrs(c, master)
+func openTransport(ifname string, primary netip.Addr) (vrrp.Conn, error) {
+	return vrrp.Open(ifname, primary)
 }
 
-func copyMasters(m map[string]bool) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k, v := range m {
-		out[k] = v
+// startVRRP starts the runner, its tracker and the configured instances
+// once the dataplane runs (their adverts travel over its kernel-side
+// interfaces, which govsd's own namespace holds).
+func (d *Daemon) startVRRP(reg prometheus.Registerer) error {
+	r, err := newVRRPRunner(d, reg, d.cfg.Load().VRRP.NotifyTimeout)
+	if err != nil {
+		return err
 	}
-	return out
+	return d.runVRRP(r)
+}
+
+// runVRRP starts r (tests make their own, with fake transports).
+func (d *Daemon) runVRRP(r *vrrpRunner) error {
+	cfg := d.cfg.Load()
+	// Set before any instance runs: their hooks read it (setVRRP).
+	d.vrrp.Store(r)
+	r.track.start(cfg)
+	if err := r.start(cfg, cfg.VRRP.Instances); err != nil {
+		d.stopVRRP()
+		return err
+	}
+	return nil
+}
+
+// start builds ins (all of cfg's at start, the added ones on reload) and
+// the sync groups they are members of, then runs them: a group's members
+// must all exist before any of them runs.
+func (r *vrrpRunner) start(cfg *config.Config, ins []config.VRRPInstance) error {
+	built := map[string]*runningInstance{}
+	var errs []error
+	for _, in := range ins {
+		ri, err := r.build(cfg, in)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		built[in.Name] = ri
+	}
+	r.mu.Lock()
+	for _, g := range cfg.VRRP.SyncGroups {
+		var members []*vrrp.Instance
+		for _, name := range g.Instances {
+			if ri := built[name]; ri != nil {
+				members = append(members, ri.inst)
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		rg := &runningGroup{cfg: g}
+		if len(members) == 1 {
+			// keepalived warns and runs it; the group has nothing to move.
+			r.log.Warn("vrrp: sync group has a single instance: it moves nothing", "vrrp_group", g.Name)
+		} else {
+			sg, err := vrrp.NewSyncGroup(g.Name, members, vrrpNotify(g.Notify), r.notifier, r.onTransition)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			rg.g = sg
+		}
+		r.groups[g.Name] = rg
+	}
+	for _, in := range ins {
+		if ri := built[in.Name]; ri != nil {
+			r.instances[in.Name] = ri
+			r.run(ri)
+		}
+	}
+	r.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// build opens an instance's transport and makes the instance; it does not
+// run it.
+func (r *vrrpRunner) build(cfg *config.Config, in config.VRRPInstance) (*runningInstance, error) {
+	hooks := &vrrpHooks{r: r, name: in.Name}
+	ic, ifname, err := r.instanceConfig(cfg, in)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := r.open(ifname, ic.Machine.PrimaryAddr)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp instance %s: %w", in.Name, err)
+	}
+	inst, err := vrrp.NewInstance(ic, tr, hooks, r.log)
+	if err != nil {
+		tr.Close()
+		return nil, fmt.Errorf("vrrp instance %s: %w", in.Name, err)
+	}
+	ri := &runningInstance{cfg: in, inst: inst, hooks: hooks, done: make(chan struct{})}
+	hooks.ri = ri
+	// Tracking known before Run: an instance whose port is already down
+	// starts in FAULT instead of electing first.
+	r.track.prime(ri)
+	go func() { <-ri.done; tr.Close() }()
+	return ri, nil
+}
+
+// run starts ri's goroutine (r.mu held).
+func (r *vrrpRunner) run(ri *runningInstance) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	ri.stop = cancel
+	go func() {
+		defer close(ri.done)
+		if err := ri.inst.Run(ctx); err != nil {
+			r.log.Error("vrrp instance stopped", "vrrp_instance", ri.cfg.Name, "err", err)
+		}
+	}()
+}
+
+// instanceConfig maps one configured instance to the vrrp package's, and
+// names the kernel interface its adverts use.
+func (r *vrrpRunner) instanceConfig(c *config.Config, in config.VRRPInstance) (vrrp.InstanceConfig, string, error) {
+	ic, ifname, err := instanceConfig(c, in)
+	ic.Notifier, ic.OnTransition = r.notifier, r.onTransition
+	// Its events name its sync group too.
+	for _, g := range c.VRRP.SyncGroups {
+		if slices.Contains(g.Instances, in.Name) {
+			group := g.Name
+			ic.OnTransition = func(t vrrp.Transition) {
+				if t.Group == "" {
+					t.Group = group
+				}
+				r.onTransition(t)
+			}
+		}
+	}
+	return ic, ifname, err
 }
 
 // instanceConfig maps one configured instance to the vrrp package's.
@@ -76,6 +232,7 @@ func instanceConfig(c *config.Config, in config.VRRPInstance) (vrrp.InstanceConf
 		Name: in.Name, VRID: uint8(in.VRID), Addrs: in.VirtualAddresses, Peers: in.UnicastPeers,
 		Machine: vrrp.Config{Version: uint8(in.Version), Priority: uint8(in.Priority), AdvertInterval: in.AdvertInterval,
 			Nopreempt: in.Nopreempt, PreemptDelay: in.PreemptDelay, PrimaryAddr: port.Address.Addr(), InitialState: state},
+		Notify: vrrpNotify(in.Notify),
 	}
 	if in.AuthPass != "" {
 		ic.AuthType, ic.AuthData = vrrp.AuthPass, vrrp.PasswordData(in.AuthPass)
@@ -83,122 +240,63 @@ func instanceConfig(c *config.Config, in config.VRRPInstance) (vrrp.InstanceConf
 	return ic, port.Kernel.Name, nil
 }
 
-// startVRRP opens each instance's transport on its port's kernel
-// interface (govsd runs in the namespace that holds them) and runs it.
-func (d *Daemon) startVRRP() error {
-	cfg := d.cfg.Load()
-	if len(cfg.VRRP.Instances) == 0 {
+func vrrpNotify(n config.VRRPNotify) vrrp.Notify {
+	return vrrp.Notify{Master: n.Master, Backup: n.Backup, Fault: n.Fault, Stop: n.Stop, Generic: n.Generic}
+}
+
+// stopVRRP stops every instance gracefully (a master sends priority 0, so
+// its backup takes over after only the skew time), then the tracker, and
+// waits for the notify commands of the stop (notify_stop).
+func (d *Daemon) stopVRRP() {
+	if r := d.vrrp.Load(); r != nil {
+		r.stopOnce.Do(r.stopAll)
+	}
+}
+
+func (r *vrrpRunner) stopAll() {
+	r.mu.Lock()
+	all := make([]*runningInstance, 0, len(r.instances))
+	for _, ri := range r.instances {
+		all = append(all, ri)
+	}
+	r.mu.Unlock()
+	r.stopInstances(all)
+	r.cancel()
+	r.track.stop()
+	r.notifier.Close()
+	r.events.Close()
+}
+
+// stopInstances stops them all at once and waits for them; each releases
+// its addresses (Release(INIT)) on the way out.
+func (r *vrrpRunner) stopInstances(ris []*runningInstance) {
+	for _, ri := range ris {
+		ri.stop()
+	}
+	for _, ri := range ris {
+		<-ri.done
+		ri.hooks.garp.stop()
+	}
+}
+
+// running returns the started instance that runs in now (same name, VRID
+// and port), or nil: an instance being replaced is not in's.
+func (r *vrrpRunner) running(in config.VRRPInstance) *runningInstance {
+	if r == nil {
 		return nil
 	}
-	r := &vrrpRunner{master: map[string]bool{}, cfgs: cfg.VRRP.Instances}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	// Set before any instance runs: their hooks read it (standby).
-	d.vrrp = r
-	for _, in := range cfg.VRRP.Instances {
-		ic, ifname, err := instanceConfig(cfg, in)
-		var tr *vrrp.Transport
-		if err == nil {
-			tr, err = vrrp.Open(ifname, ic.Machine.PrimaryAddr)
-		}
-		var inst *vrrp.Instance
-		if err == nil {
-			inst, err = vrrp.NewInstance(ic, tr, &vrrpHooks{d: d, r: r, name: in.Name, addrs: in.VirtualAddresses}, d.log.With("component", "vrrp"))
-		}
-		if err != nil {
-			if tr != nil {
-				tr.Close()
-			}
-			cancel()
-			r.wg.Wait()
-			d.vrrp = nil
-			return fmt.Errorf("vrrp instance %s: %w", in.Name, err)
-		}
-		r.instances = append(r.instances, inst)
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			defer tr.Close()
-			if err := inst.Run(ctx); err != nil {
-				d.log.Error("vrrp instance stopped", "vrrp_instance", in.Name, "err", err)
-			}
-		}()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ri := r.instances[in.Name]
+	if ri == nil || ri.cfg.VRID != in.VRID || ri.cfg.Port != in.Port {
+		return nil
 	}
-	return nil
+	return ri
 }
 
-// stopVRRP stops every instance gracefully: a master sends priority 0, so
-// its backup takes over after only the skew time.
-func (d *Daemon) stopVRRP() {
-	if r := d.vrrp; r != nil {
-		r.cancel()
-		r.wg.Wait()
-	}
-}
-
-// vrrpHooks take and release an instance's addresses in the dataplane.
-type vrrpHooks struct {
-	d     *Daemon
-	r     *vrrpRunner
-	name  string
-	addrs []netip.Addr
-}
-
-func (h *vrrpHooks) set(master bool) {
-	h.r.mu.Lock()
-	h.r.master[h.name] = master
-	h.r.mu.Unlock()
-	if err := h.d.applyCurrent(); err != nil {
-		h.d.log.Error("vrrp: applying the addresses' new state refused by the dataplane", "vrrp_instance", h.name, "err", err)
-	}
-}
-
-func (h *vrrpHooks) isMaster() bool {
-	h.r.mu.Lock()
-	defer h.r.mu.Unlock()
-	return h.r.master[h.name]
-}
-
-func (h *vrrpHooks) BecomeMaster() {
-	h.set(true)
-	h.announce()
-	time.AfterFunc(garpRepeat, func() {
-		if h.isMaster() {
-			h.announce()
-		}
-	})
-}
-
-func (h *vrrpHooks) announce() {
-	var err error
-	h.d.withDataplane(func() { err = h.d.dp.Announce(h.addrs) })
-	if err != nil {
-		h.d.log.Warn("vrrp: gratuitous ARP", "vrrp_instance", h.name, "err", err)
-	}
-}
-
-func (h *vrrpHooks) Release(vrrp.State) { h.set(false) }
-
-// VRRP reports every instance's state and counters.
-func (d *Daemon) VRRP() []admin.VRRPInstance {
-	out := []admin.VRRPInstance{}
-	r := d.vrrp
-	if r == nil {
-		return out
-	}
-	for i, inst := range r.instances {
-		st, c := inst.Status(), r.cfgs[i]
-		ai := admin.VRRPInstance{Name: st.Name, VRID: c.VRID, Port: c.Port, Version: c.Version, State: strings.ToUpper(st.State.String()),
-			Since: st.Since, Priority: int(st.Priority), ConfiguredPriority: c.Priority, Transitions: st.Transitions,
-			AdvertsSent: st.AdvertsSent, AdvertsReceived: st.AdvertsReceived, OtherVRID: st.OtherVRIDAdverts,
-			SendErrors: st.SendErrors, Rejected: st.Rejected}
-		if st.MasterAddr.IsValid() {
-			ai.Master = st.MasterAddr.String()
-		}
-		for _, a := range c.VirtualAddresses {
-			ai.Addresses = append(ai.Addresses, a.String())
-		}
-		out = append(out, ai)
-	}
-	return out
+// current is the configuration ri runs now.
+func (r *vrrpRunner) current(ri *runningInstance) config.VRRPInstance {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return ri.cfg
 }

@@ -46,12 +46,15 @@ func vrrpSeries(t *testing.T, src Source) map[string]float64 {
 }
 
 func TestVRRPSeries(t *testing.T) {
-	src := vrrpSource{ins: []admin.VRRPInstance{{Name: "VI_1", State: "MASTER", Priority: 150, Transitions: 2, AdvertsSent: 9,
-		AdvertsReceived: 3, Rejected: map[string]uint64{"ttl": 4}}}}
+	src := vrrpSource{ins: []admin.VRRPInstance{{Name: "VI_1", State: "MASTER", Priority: 130, ConfiguredPriority: 150, Transitions: 2, AdvertsSent: 9,
+		AdvertsReceived: 3, Rejected: map[string]uint64{"ttl": 4},
+		Tracking: []admin.VRRPTracked{{Object: "port:lan", Up: true}, {Object: "script:chk", Weight: -20}}}}}
 	got := vrrpSeries(t, src)
 	for key, want := range map[string]float64{
 		"govs_vrrp_state,VI_1,MASTER": 1, "govs_vrrp_state,VI_1,BACKUP": 0, "govs_vrrp_state,VI_1,FAULT": 0,
-		"govs_vrrp_priority,VI_1": 150, "govs_vrrp_transitions_total,VI_1": 2, "govs_vrrp_adverts_sent_total,VI_1": 9,
+		"govs_vrrp_priority,VI_1": 150, "govs_vrrp_effective_priority,VI_1": 130,
+		"govs_vrrp_tracked_up,VI_1,port:lan": 1, "govs_vrrp_tracked_up,VI_1,script:chk": 0,
+		"govs_vrrp_transitions_total,VI_1": 2, "govs_vrrp_adverts_sent_total,VI_1": 9,
 		"govs_vrrp_adverts_received_total,VI_1": 3, "govs_vrrp_adverts_rejected_total,VI_1,ttl": 4,
 	} {
 		if v, ok := got[key]; !ok || v != want {
