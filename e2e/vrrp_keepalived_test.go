@@ -101,32 +101,7 @@ func (e *vrrpEnv) waitVRRPState(t *testing.T, state string, within time.Duration
 // VIP, priority prio.
 func startPeer(t *testing.T, ns *netlab.NS, ifname string, prio int) *netlab.Keepalived {
 	t.Helper()
-	conf := fmt.Sprintf(`global_defs {
-  router_id govs-e2e
-  vrrp_version 3
-}
-vrrp_instance VI_61 {
-  state BACKUP
-  interface %s
-  virtual_router_id %d
-  priority %d
-  advert_int %.1f
-  virtual_ipaddress {
-    %s/24 dev %s
-  }
-}
-`, ifname, vrrpVRID, prio, vrrpInterval.Seconds(), vip, ifname)
-	k, err := netlab.StartKeepalived(ns, t.TempDir(), conf, 2*time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		k.Close()
-		if t.Failed() {
-			t.Logf("keepalived's log:\n%s", k.Log())
-		}
-	})
-	return k
+	return keepalivedPeer{Instance: "VI_61", Iface: ifname, VRID: vrrpVRID, Priority: prio, Version: 3, Interval: vrrpInterval, VIP: vip}.start(t, ns)
 }
 
 // TestVRRPWithKeepalived: govsd alone becomes MASTER and serves the VIP;
