@@ -9,8 +9,11 @@ FUZZTIME ?= 30s
 
 all: build
 
+# govsd -version names the commit even where Go's VCS stamp is off.
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -ldflags "-X main.commit=$(COMMIT)" -o bin/ ./cmd/...
 
 # -p 1: packages run one at a time, so the e2e tests, cgo tests and netlab
 # tests never compete for hugepages, lcores or namespaces. vet has already

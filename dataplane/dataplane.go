@@ -87,16 +87,7 @@ func checkOptions(o Options) error {
 // the first snapshot and launches the worker lcores. On error everything it
 // set up is torn down again: there is no half-started dataplane.
 func Start(opts Options, spec *Spec) (_ *Dataplane, err error) {
-	if len(spec.Ports) == 0 {
-		return nil, errors.New("ports: no port configured; add at least one port (a DPDK vdev such as net_tap0,iface=govs0 or a PCI device bound to vfio-pci)")
-	}
-	if len(spec.Ports) > maxPorts {
-		return nil, fmt.Errorf("ports: %d configured, at most %d", len(spec.Ports), maxPorts)
-	}
-	if err := checkOptions(opts); err != nil {
-		return nil, err
-	}
-	if err := checkKernelPorts(spec.Ports); err != nil {
+	if err := checkStart(opts, spec); err != nil {
 		return nil, err
 	}
 	if err := checkHugepages(opts.EALArgs); err != nil {
