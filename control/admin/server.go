@@ -49,6 +49,7 @@ func NewServer(src Source, gatherer prometheus.Gatherer) *Server {
 		"/v1/services": {http.MethodGet, s.services},
 		"/v1/stats":    {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Stats()) }},
 		"/v1/reload":   {http.MethodPost, s.reload},
+		"/v1/conns":    {http.MethodGet, s.conns},
 	}
 	if gatherer != nil {
 		h := promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})

@@ -22,6 +22,8 @@ type runningDataplane interface {
 	Services() []dataplane.ServiceStatus
 	Lcores() []dataplane.LcoreStatus
 	SlowPath() slowpath.Stats
+	// Conns lists one page of the connection tables.
+	Conns(dataplane.ConnQuery) (dataplane.ConnPage, error)
 	// Failed delivers the error of a worker that died.
 	Failed() <-chan error
 	// Stop frees EAL memory: nothing may read the dataplane afterwards.

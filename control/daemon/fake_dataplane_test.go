@@ -30,6 +30,8 @@ type fakeDataplane struct {
 	announces []announceCall
 	lastSpec  *dataplane.Spec
 
+	lastConnQuery dataplane.ConnQuery
+
 	// ports, when set, is what Ports reports (link states for tracking);
 	// iterations is every lcore's loop counter, which moves on each read
 	// unless stalled.
