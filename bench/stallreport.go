@@ -8,8 +8,8 @@ import (
 // stallInfo is the INFO line of govsd's stall measurement.
 func stallInfo(s *stallResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "INFO max_poll_gap_us_quiet=%d max_poll_gap_us_busy=%d reloads=%d would_be_drops_at_5mpps=%.0f",
-		s.QuietGapUs, s.BusyGapUs, s.Reloads, wouldBeDrops(float64(max(s.QuietGapUs, s.BusyGapUs)), 5e6, 1024))
+	fmt.Fprintf(&b, "INFO max_poll_gap_us_quiet=%d max_poll_gap_us_busy=%d reloads=%d conn_listings=%d conns_listed=%d would_be_drops_at_5mpps=%.0f",
+		s.QuietGapUs, s.BusyGapUs, s.Reloads, s.Listings, s.Listed, wouldBeDrops(float64(max(s.QuietGapUs, s.BusyGapUs)), 5e6, 1024))
 	for _, k := range gapThresholds(s.QuietGaps, s.BusyGaps) {
 		fmt.Fprintf(&b, " gaps_over_%s_quiet=%d gaps_over_%s_busy=%d", asciiDuration(k), s.QuietGaps[k], asciiDuration(k), s.BusyGaps[k])
 	}
@@ -44,7 +44,7 @@ func govsdColumns(s *stallResult) (quiet, busy stallColumn) {
 	}
 	quiet = stallColumn{longest: fmt.Sprint(s.QuietGapUs), mpps: fmt.Sprintf("%.2f", s.QuietMpps), gaps: s.QuietGaps}
 	busy = stallColumn{longest: fmt.Sprint(s.BusyGapUs), mpps: fmt.Sprintf("%.2f", s.BusyMpps), gaps: s.BusyGaps,
-		reloads: fmt.Sprintf("%d (%d)", s.Reloads, s.ReloadErrs), calls: fmt.Sprint(s.StatsCalls),
+		reloads: fmt.Sprintf("%d (%d)", s.Reloads, s.ReloadErrs), calls: fmt.Sprintf("%d; %d connection listings (%d connections)", s.StatsCalls, s.Listings, s.Listed),
 		gc: fmt.Sprintf("%d / %.3f ms", s.GCs, s.MaxSTWMs)}
 	if s.ThreadKnown {
 		quiet.thread, busy.thread = &s.QuietThread, &s.BusyThread
@@ -88,7 +88,7 @@ func stallRows(s *stallResult, ref *refloopResult) [][]string {
 	row("longest gap between two polls, µs (govsd: max_poll_gap_us since start)", func(c stallColumn) string { return c.longest })
 	row("forwarding Mpps", func(c stallColumn) string { return c.mpps })
 	row("reloads (failed)", func(c stallColumn) string { return c.reloads })
-	row("stats and status calls", func(c stallColumn) string { return c.calls })
+	row("stats and status calls; connection listings", func(c stallColumn) string { return c.calls })
 	row("GC cycles / longest stop-the-world phase", func(c stallColumn) string { return c.gc })
 	for _, k := range gapThresholds(gq.gaps, gb.gaps, rq.gaps, rb.gaps) {
 		row("poll gaps over "+k, func(c stallColumn) string {
