@@ -196,21 +196,14 @@ func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idA
 	if err != nil {
 		return fmt.Errorf("%s: %w", field, err)
 	}
-	weights := make([]uint32, len(ss.Dests))
-	for j, d := range ss.Dests {
-		weights[j] = d.Weight
-	}
-	table, err := sched.Compile(ss.Scheduler, weights)
+	table, err := compileScheduler(ss)
 	if err != nil {
 		return fmt.Errorf("%s.scheduler: %w", field, err)
 	}
 	info := serviceInfo{id: id, name: ss.Name, vip: vip, proto: ss.Proto, port: ss.Port, scheduler: table.Name}
 	fs := fastpath.Service{VIP: vip, Port: ss.Port, Proto: ss.Proto, ID: id, VIPPort: uint8(vipPort), Table: table.Entries, WRRMax: table.Max,
+		SchedKind: schedKinds[table.Kind], SchedFallback: table.Fallback, SchedPort: table.Port,
 		ExpireNodestConn: ss.ExpireNodestConn}
-	fs.SchedKind = fastpath.SchedSeq
-	if table.Kind == sched.WRRStep {
-		fs.SchedKind = fastpath.SchedWRRStep
-	}
 	for j, d := range ss.Dests {
 		dfield := fmt.Sprintf("%s.real_servers[%d]", field, j)
 		if !d.Addr.Is4() {
@@ -238,6 +231,30 @@ func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idA
 		c.vips[vip] = vipPort
 	}
 	return nil
+}
+
+// schedKinds maps the scheduler package's table kinds to the fast path's.
+var schedKinds = map[sched.Kind]fastpath.SchedKind{
+	sched.Seq: fastpath.SchedSeq, sched.WRRStep: fastpath.SchedWRRStep,
+	sched.LeastConn: fastpath.SchedLC, sched.WeightedLeastConn: fastpath.SchedWLC,
+	sched.ShortestDelay: fastpath.SchedSED, sched.NeverQueue: fastpath.SchedNQ,
+	sched.Failover: fastpath.SchedFO, sched.Overflow: fastpath.SchedOVF, sched.TwoChoices: fastpath.SchedTwoS,
+	sched.SourceHash: fastpath.SchedSH, sched.DestHash: fastpath.SchedDH, sched.Maglev: fastpath.SchedMH,
+	sched.Locality: fastpath.SchedLBLC, sched.LocalityReplicated: fastpath.SchedLBLCR,
+}
+
+// compileScheduler builds ss's scheduler table from its real servers
+// (mh hashes their addresses, so an invalid one hashes as 0: the address
+// check that follows refuses it anyway).
+func compileScheduler(ss *ServiceSpec) (sched.Table, error) {
+	dests := make([]sched.Dest, len(ss.Dests))
+	for j, d := range ss.Dests {
+		dests[j] = sched.Dest{Port: d.Port, Weight: d.Weight}
+		if d.Addr.Is4() {
+			dests[j].Addr = addrU32(d.Addr)
+		}
+	}
+	return sched.Compile(ss.Scheduler, dests, sched.Options{Flags: ss.SchedulerFlags, MHTableSize: ss.MHTableSize})
 }
 
 // route returns the port and next hop for dst: a connected subnet first,

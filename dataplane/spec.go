@@ -60,7 +60,12 @@ type ServiceSpec struct {
 	Proto     uint8 // 6 or 17
 	Port      uint16
 	Scheduler string
-	Dests     []DestSpec
+	// SchedulerFlags are IPVS's flags of the scheduler (sh-fallback,
+	// sh-port, mh-fallback, mh-port) and MHTableSize mh's table size
+	// (a prime of sched.MHTableSizes; 0: the default, 251).
+	SchedulerFlags []string
+	MHTableSize    uint32
+	Dests          []DestSpec
 	// ExpireNodestConn removes a connection whose real server left the
 	// configuration at its next client packet, so that the client's next
 	// SYN is scheduled anew (IPVS's expire_nodest_conn). Without it such

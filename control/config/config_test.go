@@ -211,7 +211,7 @@ func TestErrors(t *testing.T) {
 		{"port big", []set{{"services[0].port", 70000}}, `services[0].port: must be between 1 and 65535, got 70000`},
 		{"scheduler", []set{{"services[0].scheduler", "fifo"}}, `services[0].scheduler: unknown scheduler "fifo"; known: ` + strings.Join(sched.Names(), ", ")},
 		{"service dup", []set{{"services[1].protocol", "tcp"}, {"services[1].port", 80}}, `services[1]: tcp 10.0.0.100:80 is already defined by services[0]`},
-		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: alpha, check, expire_nodest_conn, hysteresis, inhibit_on_failure, name, port, protocol, quorum, quorum_down, quorum_up, real_servers, scheduler, sorry_server, vip`},
+		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: alpha, check, expire_nodest_conn, hysteresis, inhibit_on_failure, mh_table_size, name, port, protocol, quorum, quorum_down, quorum_up, real_servers, scheduler, scheduler_flags, sorry_server, vip`},
 		{"no real servers", []set{{"services[0].real_servers", []any{}}}, `services[0].real_servers: at least one real server is required`},
 		{"rs address missing", []set{{"services[0].real_servers[0].address", del}}, `services[0].real_servers[0].address: required: an IPv4 address like 10.1.0.11`},
 		{"weight negative", []set{{"services[1].real_servers[0].weight", -3}}, `services[1].real_servers[0].weight: must be between 0 and 65535, got -3`},
@@ -254,7 +254,7 @@ func TestErrors(t *testing.T) {
 // Config accepts exactly the schedulers the dataplane implements: an IPVS
 // name it does not implement yet is refused while parsing, not by Apply.
 func TestSchedulersAreTheDataplanes(t *testing.T) {
-	ipvs := []string{"rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq", "mh"}
+	ipvs := []string{"rr", "wrr", "lc", "wlc", "sh", "dh", "sed", "nq", "mh", "fo", "ovf", "twos", "lblc", "lblcr"}
 	for _, name := range ipvs {
 		_, err := parseWith(t, set{"services[0].scheduler", name})
 		if implemented := slices.Contains(sched.Names(), name); implemented != (err == nil) {
@@ -327,7 +327,7 @@ func TestDefaults(t *testing.T) {
 	if c.Ports[0].MTU != 1500 || c.Ports[0].Gateway.IsValid() {
 		t.Errorf("port defaults: %+v", c.Ports[0])
 	}
-	if s := c.Services[0]; s.Scheduler != "wrr" {
+	if s := c.Services[0]; s.Scheduler != "wlc" || s.SchedulerFlags != nil || s.MHTableSize != 0 { // ipvsadm's default
 		t.Errorf("scheduler default = %q", s.Scheduler)
 	}
 	rs := c.Services[1].RealServers[0]

@@ -84,7 +84,8 @@ func defaultPort() Port { return Port{MTU: 1500, Kernel: KernelInterface{Enabled
 func defaultKernelName(port string) string { return "govs-" + port }
 
 // Quorum 1 is keepalived's: one healthy server of weight >= 1 is enough.
-func defaultService() Service { return Service{Scheduler: "wrr", Quorum: 1} }
+// defaultService: wlc is ipvsadm's default scheduler.
+func defaultService() Service { return Service{Scheduler: "wlc", Quorum: 1} }
 
 // defaultSorryServer is weight 1 as keepalived's; its port defaults to the
 // service port like a real server's.

@@ -193,6 +193,8 @@ func decodeService(o *object, s *Service) {
 	}
 	o.uint16("port", &s.Port, 1, 65535)
 	o.str("scheduler", &s.Scheduler)
+	o.strings("scheduler_flags", &s.SchedulerFlags)
+	o.uint32("mh_table_size", &s.MHTableSize, 1, math.MaxUint32)
 	o.boolean("expire_nodest_conn", &s.ExpireNodestConn)
 	o.uint32("quorum", &s.Quorum, 1, math.MaxUint32)
 	o.uint32("hysteresis", &s.Hysteresis, 0, math.MaxUint32)

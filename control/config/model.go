@@ -137,11 +137,16 @@ func (p Port) IsPCI() bool { return isPCIAddr(p.DeviceName()) }
 
 // Service is one virtual service, keyed by (VIP, protocol, port).
 type Service struct {
-	Name        string // optional label
-	VIP         netip.Addr
-	Protocol    Protocol
-	Port        uint16
-	Scheduler   string
+	Name      string // optional label
+	VIP       netip.Addr
+	Protocol  Protocol
+	Port      uint16
+	Scheduler string
+	// SchedulerFlags are IPVS's scheduler flags (ipvsadm -b): sh-fallback
+	// and sh-port for sh, mh-fallback and mh-port for mh.
+	SchedulerFlags []string
+	// MHTableSize is mh's lookup table size, a prime (0: 251, IPVS's).
+	MHTableSize uint32
 	RealServers []RealServer
 
 	// ExpireNodestConn drops a connection's packets (and the connection)

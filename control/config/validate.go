@@ -234,6 +234,8 @@ func (c *Config) validateServices(p *problems) {
 		// dataplane implements, so Apply never refuses it.
 		if known := sched.Names(); !slices.Contains(known, svc.Scheduler) {
 			p.add(path+".scheduler", "unknown scheduler %q; known: %s", svc.Scheduler, strings.Join(known, ", "))
+		} else {
+			validateSchedulerOptions(p, path, svc)
 		}
 		for j, prev := range c.Services[:i] {
 			if svc.VIP == prev.VIP && svc.Protocol == prev.Protocol && svc.Port == prev.Port {
@@ -396,5 +398,20 @@ func (c *Config) validateAdmin(p *problems) {
 func checkInt(p *problems, path string, v, min, max int) {
 	if v < min || v > max {
 		p.add(path, "must be between %d and %d, got %d", min, max, v)
+	}
+}
+
+// validateSchedulerOptions reports each flag and a table size the
+// service's scheduler does not take, by the dataplane's own rules.
+func validateSchedulerOptions(p *problems, path string, svc Service) {
+	for i, f := range svc.SchedulerFlags {
+		if err := sched.CheckOptions(svc.Scheduler, sched.Options{Flags: []string{f}}); err != nil {
+			p.add(idx(path+".scheduler_flags", i), "%v", err)
+		}
+	}
+	if svc.MHTableSize != 0 {
+		if err := sched.CheckOptions(svc.Scheduler, sched.Options{MHTableSize: svc.MHTableSize}); err != nil {
+			p.add(path+".mh_table_size", "%v", err)
+		}
 	}
 }

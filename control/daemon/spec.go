@@ -36,7 +36,8 @@ func spec(c *config.Config) *dataplane.Spec {
 		s.Ports = append(s.Ports, ps)
 	}
 	for _, sv := range c.Services {
-		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler, ExpireNodestConn: sv.ExpireNodestConn}
+		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler,
+			SchedulerFlags: sv.SchedulerFlags, MHTableSize: sv.MHTableSize, ExpireNodestConn: sv.ExpireNodestConn}
 		for _, rs := range sv.RealServers {
 			ss.Dests = append(ss.Dests, dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: rs.Method})
 		}

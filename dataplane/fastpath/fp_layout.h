@@ -165,7 +165,33 @@ struct fp_security {
 enum fp_sched_kind {
 	FP_SCHED_SEQ = 0,      /* replay a precomputed cycle of dest indices */
 	FP_SCHED_WRR_STEP = 1, /* IPVS's wrr stepped at pick time (long cycles) */
+	/* Picked from the dests' weights and this lcore's own active and
+	 * inactive counts of each (struct fp_traffic of the lcore, as DPVS):
+	 * no table, sched_len 0. */
+	FP_SCHED_LC = 2,       /* least active*256 + inactive */
+	FP_SCHED_WLC = 3,      /* ... divided by weight */
+	FP_SCHED_SED = 4,      /* least (active + 1) / weight */
+	FP_SCHED_NQ = 5,       /* an idle dest, else as sed */
+	FP_SCHED_FO = 6,       /* the highest weight */
+	FP_SCHED_OVF = 7,      /* the highest weight whose active <= weight */
+	FP_SCHED_TWOS = 8,     /* two weighted random draws, the less loaded (wlc) */
+	/* A bucket table of dest indices (FP_SCHED_NO_DEST: none), hashed by
+	 * the client's address (sh, mh) or the destination address (dh);
+	 * FP_SVC_F_SCHED_PORT mixes in the client's port, FP_SVC_F_SCHED_FALLBACK
+	 * goes on to other buckets while a bucket's dest has weight 0. */
+	FP_SCHED_SH = 9,       /* FP_SCHED_HASH_BUCKETS buckets */
+	FP_SCHED_DH = 10,      /* FP_SCHED_HASH_BUCKETS buckets */
+	FP_SCHED_MH = 11,      /* Maglev lookup table, a prime number of entries */
+	/* Locality-based (no table): the lcore caches a server (lblc) or a set
+	 * of them (lblcr) per destination address, kept until overloaded. */
+	FP_SCHED_LBLC = 12,
+	FP_SCHED_LBLCR = 13,
+	FP_SCHED_LAST = FP_SCHED_LBLCR,
 };
+
+#define FP_SCHED_HASH_BUCKETS 256u     /* IPVS's sh and dh table size */
+#define FP_SCHED_MH_MAX 65521u         /* largest Maglev table (a prime) */
+#define FP_SCHED_NO_DEST 0xffffffffu   /* a bucket with no dest */
 
 /* ---- the snapshot: immutable configuration, published by pointer swap ---- */
 
@@ -228,7 +254,14 @@ enum {
 	 * answered or forwarded (the VIP is standby when any of its services
 	 * has the flag; Go sets it on all of them). */
 	FP_SVC_F_STANDBY = 0x02,
-	FP_SVC_F_ALL = FP_SVC_F_EXPIRE_NODEST | FP_SVC_F_STANDBY,
+	/* Hash schedulers (sh, mh): a bucket whose dest has weight 0 gives
+	 * way to the next bucket with one (IPVS's sh-fallback, mh-fallback). */
+	FP_SVC_F_SCHED_FALLBACK = 0x04,
+	/* Hash schedulers (sh, mh): the client's port is hashed too
+	 * (sh-port, mh-port). */
+	FP_SVC_F_SCHED_PORT = 0x08,
+	FP_SVC_F_ALL = FP_SVC_F_EXPIRE_NODEST | FP_SVC_F_STANDBY | FP_SVC_F_SCHED_FALLBACK |
+		FP_SVC_F_SCHED_PORT,
 };
 
 /*

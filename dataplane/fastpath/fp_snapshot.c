@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fp_sched.h"
 #include "fp_snapshot.h"
 
 static inline uint32_t svc_hash(uint32_t vip, uint8_t proto, uint16_t port)
@@ -52,21 +53,6 @@ static void derive_availability(struct fp_snapshot *s)
 	}
 }
 
-/* A stepped wrr table must hold one weight per dest and its maximum, or a
- * pick would never find a dest. */
-static int wrr_table_ok(const struct fp_snapshot *s, const struct fp_service *sv)
-{
-	const uint32_t *w = fp_snap_sched(s) + sv->sched_off;
-	uint32_t max = 0, j;
-
-	if (sv->sched_len != sv->n_dests)
-		return 0;
-	for (j = 0; j < sv->sched_len; j++)
-		if (w[j] > max)
-			max = w[j];
-	return max == sv->wrr_max;
-}
-
 static int layout_ok(const struct fp_snapshot *s)
 {
 	const struct fp_service *svcs;
@@ -96,13 +82,8 @@ static int layout_ok(const struct fp_snapshot *s)
 		if ((uint64_t)sv->first_dest + sv->n_dests > s->n_dests ||
 		    (uint64_t)sv->sched_off + sv->sched_len > s->n_sched ||
 		    sv->id >= FP_MAX_SERVICES || sv->vip_port >= s->n_ports ||
-		    sv->sched_kind > FP_SCHED_WRR_STEP || (sv->flags & ~FP_SVC_F_ALL) != 0)
+		    (sv->flags & ~FP_SVC_F_ALL) != 0 || !fp_sched_layout_ok(s, sv))
 			return 0;
-		if (sv->sched_kind == FP_SCHED_WRR_STEP && !wrr_table_ok(s, sv))
-			return 0;
-		for (j = 0; j < sv->sched_len; j++)
-			if (sv->sched_kind == FP_SCHED_SEQ && fp_snap_sched(s)[sv->sched_off + j] >= sv->n_dests)
-				return 0;
 		for (j = 0; j < sv->n_dests; j++)
 			if (d[j].id >= FP_MAX_REAL_SERVERS || d[j].out_port >= s->n_ports ||
 			    d[j].method >= FP_NUM_METHODS)

@@ -107,9 +107,4 @@ static inline int fp_svc_expire_nodest(const struct fp_snapshot *s, uint16_t id)
 	return (int)(s->svc_expire_nodest[id >> 6] >> (id & 63)) & 1;
 }
 
-/* Picks a dest of svc (an index below svc->n_dests) or -1, advancing the
- * lcore's scheduler state for the service. A state left by another
- * snapshot's table is tolerated. */
-int fp_sched_pick(const struct fp_snapshot *s, const struct fp_service *svc, uint64_t *state);
-
 #endif /* FP_SNAPSHOT_H */

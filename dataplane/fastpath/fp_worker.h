@@ -15,6 +15,7 @@
 #include "fp_layout.h"
 #include "fp_neigh.h"
 #include "fp_pkt.h"
+#include "fp_sched.h"
 
 struct rte_mbuf;
 struct rte_ring;
@@ -192,7 +193,7 @@ struct fp_worker {
 	uint32_t sleep_us;
 
 	struct fp_conn_table conns;
-	uint64_t sched_state[FP_MAX_SERVICES];
+	struct fp_sched_lcore sched;
 	struct fp_src_bucket src_buckets[FP_SRC_BUCKETS];
 	struct fp_host hosts[FP_HOST_CACHE];
 

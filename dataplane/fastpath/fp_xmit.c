@@ -334,7 +334,7 @@ static void schedule(struct fp_worker *w, struct fp_bpkt *bp)
 		bp->sched_err = FP_DROP_NEW_CONN_LIMIT;
 		return;
 	}
-	i = fp_sched_pick(w->snap, svc, &w->sched_state[svc->id]);
+	i = fp_sched_pick(&w->sched, w->snap, svc, w->cnt->rs, p, w->now);
 	if (i < 0 || (uint32_t)i >= svc->n_dests) {
 		bp->sched_err = FP_DROP_NO_DEST;
 		return;

@@ -40,6 +40,30 @@ const (
 	// SchedWRRStep steps IPVS's wrr at pick time over Table, the
 	// gcd-normalised weights (one per dest), whose largest is WRRMax.
 	SchedWRRStep SchedKind = C.FP_SCHED_WRR_STEP
+	// The least-connection family and fo, ovf, twos: no Table, picked
+	// from the weights and the lcore's own connection counts.
+	SchedLC   SchedKind = C.FP_SCHED_LC
+	SchedWLC  SchedKind = C.FP_SCHED_WLC
+	SchedSED  SchedKind = C.FP_SCHED_SED
+	SchedNQ   SchedKind = C.FP_SCHED_NQ
+	SchedFO   SchedKind = C.FP_SCHED_FO
+	SchedOVF  SchedKind = C.FP_SCHED_OVF
+	SchedTwoS SchedKind = C.FP_SCHED_TWOS
+	// Hash tables of dest indices (SchedNoDest: none): SchedSH and SchedDH
+	// have SchedHashBuckets entries, SchedMH a prime number.
+	SchedSH SchedKind = C.FP_SCHED_SH
+	SchedDH SchedKind = C.FP_SCHED_DH
+	SchedMH SchedKind = C.FP_SCHED_MH
+	// Locality-based: per-lcore caches of a destination's server(s).
+	SchedLBLC  SchedKind = C.FP_SCHED_LBLC
+	SchedLBLCR SchedKind = C.FP_SCHED_LBLCR
+)
+
+// Sizes and markers of the hash schedulers' tables.
+const (
+	SchedHashBuckets = C.FP_SCHED_HASH_BUCKETS
+	SchedMHMax       = C.FP_SCHED_MH_MAX
+	SchedNoDest      = C.FP_SCHED_NO_DEST
 )
 
 // Service is one virtual service of a snapshot.
@@ -53,6 +77,10 @@ type Service struct {
 	SchedKind SchedKind
 	Table     []uint32
 	WRRMax    uint32
+	// SchedFallback: a hash bucket whose dest has weight 0 gives way to
+	// the next one (sh-fallback, mh-fallback); SchedPort: the client's
+	// port is hashed too (sh-port, mh-port).
+	SchedFallback, SchedPort bool
 	// ExpireNodestConn removes a connection whose real server is no
 	// longer in the snapshot at its next client packet (IPVS's
 	// expire_nodest_conn); without it such packets are only dropped.
@@ -238,6 +266,12 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 		}
 		if sv.Standby {
 			c.flags |= C.FP_SVC_F_STANDBY
+		}
+		if sv.SchedFallback {
+			c.flags |= C.FP_SVC_F_SCHED_FALLBACK
+		}
+		if sv.SchedPort {
+			c.flags |= C.FP_SVC_F_SCHED_PORT
 		}
 		for _, d := range sv.Dests {
 			cd := &dests[nd]

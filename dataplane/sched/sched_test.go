@@ -6,9 +6,17 @@ import (
 	"testing"
 )
 
+func weighted(w []uint32) []Dest {
+	d := make([]Dest, len(w))
+	for i, x := range w {
+		d[i] = Dest{Addr: 0x0a010000 + uint32(i), Port: 80, Weight: x}
+	}
+	return d
+}
+
 func mustCompile(t *testing.T, name string, w []uint32) Table {
 	t.Helper()
-	tb, err := Compile(name, w)
+	tb, err := Compile(name, weighted(w), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,21 +101,25 @@ func TestShares(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	for _, name := range []string{"lc", "wlc", "fastest", ""} {
-		_, err := Compile(name, []uint32{1})
-		if err == nil || !strings.Contains(err.Error(), `"`+name+`"`) || !strings.Contains(err.Error(), "known: rr, wrr") {
+	for _, name := range []string{"lblcx", "fifo", "fastest", ""} {
+		_, err := Compile(name, weighted([]uint32{1}), Options{})
+		if err == nil || !strings.Contains(err.Error(), `"`+name+`"`) || !strings.Contains(err.Error(), "known: rr, wrr, lc") {
 			t.Errorf("%q: err = %v", name, err)
 		}
 	}
-	if got := Names(); !slices.Equal(got, []string{"rr", "wrr"}) {
+	want := []string{"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "sh", "dh", "mh", "lblc", "lblcr"}
+	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v", got)
 	}
 }
 
 func TestWeightsCopied(t *testing.T) {
-	w := []uint32{65536, 1}
-	tb := mustCompile(t, "wrr", w)
-	w[0], w[1] = 0, 0
+	d := weighted([]uint32{65536, 1})
+	tb, err := Compile("wrr", d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d[0].Weight, d[1].Weight = 0, 0
 	if !slices.Equal(tb.Entries, []uint32{65536, 1}) {
 		t.Errorf("table changed with the caller's slice: %v", tb.Entries)
 	}

@@ -17,7 +17,8 @@ const maxSeqLen = 1 << 16
 // the gcd over the raw weights, starting at max-gcd+1; that is the same
 // sequence.) Short cycles are laid out whole; long ones are stepped by the
 // lcores over the normalised weights.
-func compileWRR(weights []uint32) Table {
+func compileWRR(dests []Dest, _ Options) Table {
+	weights := weightsOf(dests)
 	var g, m uint32
 	var sum uint64
 	for _, w := range weights {
