@@ -54,3 +54,19 @@ func TestNATConnListing(t *testing.T) {
 		t.Errorf("govsctl conns -json with client and server filters, one per page, lacks %s:\n%s", local, out)
 	}
 }
+
+// TestNATSaveRules: govsctl save prints the running services as ipvsadm
+// -Sn rules: the echo service and each of its NAT real servers.
+func TestNATSaveRules(t *testing.T) {
+	env := natLab(t)
+	out := govsctl(t, env.d, "save")
+	echoAddr := fmt.Sprintf("%s:%d", vip, rsEchoPort)
+	if !strings.Contains(out, "-A -t "+echoAddr+" -s ") {
+		t.Errorf("govsctl save lacks the -A line of %s:\n%s", echoAddr, out)
+	}
+	for _, rs := range env.lab.Servers {
+		if want := fmt.Sprintf("-a -t %s -r %s:%d -m -w ", echoAddr, rs.IP, rsEchoPort); !strings.Contains(out, want) {
+			t.Errorf("govsctl save lacks %q:\n%s", want, out)
+		}
+	}
+}
