@@ -5,7 +5,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO       ?= go
 FUZZTIME ?= 30s
 
-.PHONY: all build test fmt-check vet sanitize demo fuzz bench clean
+.PHONY: all build test fmt-check vet sanitize demo demo-ha fuzz bench clean
 
 all: build
 
@@ -46,6 +46,13 @@ demo:
 	bash scripts/deps.sh
 	$(MAKE) build
 	./bin/govs-demo -config configs/demo.yaml
+
+# VRRP failover: two directors, the master SIGKILLed and restarted under
+# a client loop (README's "demo-ha"). Same needs as demo; about 10 s.
+demo-ha:
+	bash scripts/deps.sh
+	$(MAKE) build
+	./bin/govs-demo -ha -config configs/demo-ha-1.yaml -peer-config configs/demo-ha-2.yaml
 
 # Every Go fuzz target and the C fast path's libFuzzer target, FUZZTIME each.
 fuzz:

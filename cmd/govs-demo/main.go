@@ -10,7 +10,10 @@
 // its kernel through the kernel-side interfaces), prints govsctl's view,
 // and tears everything down (also on Ctrl-C). Every step checks what it
 // shows: the demo exits non-zero naming the step that failed. It needs
-// root and hugepages: run it with "make demo".
+// root and hugepages: run it with "make demo". With -ha ("make demo-ha")
+// it shows VRRP failover instead: two directors (-config, -peer-config),
+// the master SIGKILLed and restarted under a client loop, with the
+// takeover times and the requests lost.
 package main
 
 import (
@@ -27,6 +30,8 @@ import (
 type options struct {
 	config, govsd, govsctl string
 	nHTTP, nUDP            int
+	ha                     bool
+	peerConfig             string // -ha: director 2's configuration
 }
 
 func main() {
@@ -36,12 +41,21 @@ func main() {
 	flag.StringVar(&o.govsctl, "govsctl", "bin/govsctl", "govsctl binary")
 	flag.IntVar(&o.nHTTP, "http", 60, "HTTP requests to send")
 	flag.IntVar(&o.nUDP, "udp", 10, "UDP requests to send")
+	flag.BoolVar(&o.ha, "ha", false, "show VRRP failover between two directors: -config is director 1's, -peer-config director 2's")
+	flag.StringVar(&o.peerConfig, "peer-config", "configs/demo-ha-2.yaml", "with -ha: director 2's configuration")
 	flag.Parse()
+	demo := run
+	if o.ha {
+		demo = runHA
+		if o.config == "configs/demo.yaml" { // the default: it has no vrrp
+			o.config = "configs/demo-ha-1.yaml"
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	err := run(ctx, o)
+	err := demo(ctx, o)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "govs-demo: interrupted, everything torn down")
 		os.Exit(130)

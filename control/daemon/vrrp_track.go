@@ -21,8 +21,12 @@ const (
 	// speeds up.
 	trackPoll = 100 * time.Millisecond
 	// minStall bounds the stall threshold below (3 advert intervals of the
-	// fastest instance): an idle worker sleeps at most 10ms per turn.
-	minStall = 300 * time.Millisecond
+	// fastest instance). An idle worker sleeps at most 10ms per turn, but
+	// on a loaded host the kernel may not run a worker thread for a few
+	// hundred ms (seen: 400-500 ms on 2 shared cores, which put a healthy
+	// master in FAULT at 300 ms): a false FAULT moves the VIPs, so the
+	// floor is set well above that.
+	minStall = time.Second
 )
 
 // Tracked object names, as govsctl vrrp and govs_vrrp_tracked_up show them.
