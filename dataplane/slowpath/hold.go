@@ -49,9 +49,22 @@ func (s *SlowPath) HandleUnresolved(p Packet, outPort int, hop uint32, now time.
 		}
 	}
 	s.hold(n, p, outPort, now)
-	if s.retryDue(n, now) {
+	if s.retryDue(n, now) || s.heldRetryDue(n, now) {
 		s.sendRequest(n, false, now)
 	}
+}
+
+// heldRetryTime is how soon a configured next hop (a real server, a
+// gateway) that has not answered is asked again when a packet waits for
+// it. Its first request may have gone out before the link was up (a
+// director whose cable is plugged in after it started, or a new VRRP
+// master whose neighbours were never resolved): waiting out RetryTime
+// would drop a second of its connections. Learned neighbours keep
+// RetryTime: their requests count towards giving them up.
+const heldRetryTime = 100 * time.Millisecond
+
+func (s *SlowPath) heldRetryDue(n *neighbour, now time.Time) bool {
+	return n.wanted && !n.resolved && now.Sub(n.requested) >= heldRetryTime
 }
 
 func (s *SlowPath) hold(n *neighbour, p Packet, outPort int, now time.Time) {

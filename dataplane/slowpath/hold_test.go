@@ -195,3 +195,26 @@ func TestRequestSendFailureCounts(t *testing.T) {
 		t.Fatal("failed request not retried")
 	}
 }
+
+// TestHeldPacketAsksWantedAgainSoon: a packet held for a configured next
+// hop that has not answered asks again once 100 ms have passed since the
+// last request (not RetryTime); a learned one waits RetryTime.
+func TestHeldPacketAsksWantedAgainSoon(t *testing.T) {
+	f := newFixture(t, Config{}) // asked for ipRS at t0 (and took the request)
+	for _, c := range []struct {
+		after time.Duration
+		want  int
+	}{{50 * time.Millisecond, 0}, {60 * time.Millisecond, 1}, {30 * time.Millisecond, 0}, {100 * time.Millisecond, 1}} {
+		f.advance(c.after)
+		f.unresolved(portLAN, ipRS, 1)
+		if b, _ := requestsFor(t, f.wire.take(), ipRS, portLAN); b != c.want {
+			t.Fatalf("a packet held %v after the last: %d requests, want %d", c.after, b, c.want)
+		}
+	}
+	f.unresolved(portWAN, ipHost, 2) // learned: asked at once, then RetryTime
+	f.advance(200 * time.Millisecond)
+	f.unresolved(portWAN, ipHost, 3)
+	if b, _ := requestsFor(t, f.wire.take(), ipHost, portWAN); b != 1 {
+		t.Fatalf("%d requests for a learned neighbour within 200 ms, want 1", b)
+	}
+}
