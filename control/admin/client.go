@@ -84,6 +84,12 @@ func (c *Client) Do(method, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.roundTrip(req)
+}
+
+// roundTrip sends req and returns the body of a successful reply, as Do.
+func (c *Client) roundTrip(req *http.Request) ([]byte, error) {
+	method, path := req.Method, req.URL.Path
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, c.transportError(err)

@@ -20,7 +20,8 @@ import (
 const ipvsTitle = "IP Virtual Server (govs)\n"
 
 // FormatList writes services like `ipvsadm -Ln`. Checked servers get their
-// health after ipvsadm's columns, so scripts reading those still work.
+// health, overridden ones their override, after ipvsadm's columns, so
+// scripts reading those still work.
 func FormatList(w io.Writer, svcs []Service) error {
 	return formatList(w, svcs, time.Now())
 }
@@ -34,7 +35,7 @@ func formatList(w io.Writer, svcs []Service, now time.Time) error {
 		line(&b, "%s %s", serviceName(s), s.Scheduler)
 		for _, rs := range sortedRealServers(s.RealServers) {
 			line(&b, "  -> %-28s %-7s %-6d %-10d %-10d %s", hostPort(rs.Address, rs.Port),
-				forward(rs.Method), rs.Weight, rs.ActiveConns, rs.InactiveConns, healthColumn(rs, now))
+				forward(rs.Method), rs.Weight, rs.ActiveConns, rs.InactiveConns, strings.TrimSpace(healthColumn(rs, now)+" "+overrideMark(rs.Override)))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -43,18 +44,8 @@ func formatList(w io.Writer, svcs []Service, now time.Time) error {
 
 // FormatStats writes services like `ipvsadm -Ln --stats --exact`.
 func FormatStats(w io.Writer, svcs []Service) error {
-	var b strings.Builder
-	b.WriteString(ipvsTitle)
-	b.WriteString("Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n")
-	b.WriteString("  -> RemoteAddress:Port\n")
-	for _, s := range sortedServices(svcs) {
-		line(&b, "%-33s%s", serviceName(s), counters(s.Stats))
-		for _, rs := range sortedRealServers(s.RealServers) {
-			line(&b, "  -> %-28s%s", hostPort(rs.Address, rs.Port), counters(rs.Stats))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return formatColumns(w, svcs, "               Conns   InPkts  OutPkts  InBytes OutBytes",
+		func(s Service) Counters { return s.Stats }, func(rs RealServer) Counters { return rs.Stats })
 }
 
 func line(b *strings.Builder, format string, args ...any) {

@@ -33,7 +33,7 @@ type Server struct {
 }
 
 type route struct {
-	method  string
+	method  string // "": the handler serves several (byMethod)
 	handler http.HandlerFunc
 }
 
@@ -50,6 +50,10 @@ func NewServer(src Source, gatherer prometheus.Gatherer) *Server {
 		"/v1/stats":    {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Stats()) }},
 		"/v1/reload":   {http.MethodPost, s.reload},
 		"/v1/conns":    {http.MethodGet, s.conns},
+		// Runtime overrides: the handlers dispatch on the method.
+		"/v1/servers/override": {"", s.serverOverride()},
+		"/v1/overrides":        {"", s.allOverrides()},
+		"/v1/zero":             {http.MethodPost, s.zero},
 	}
 	if gatherer != nil {
 		h := promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
@@ -74,7 +78,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !ok:
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint %s", r.URL.Path))
-	case r.Method != rt.method:
+	case rt.method != "" && r.Method != rt.method: // "": the handler checks
 		w.Header().Set("Allow", rt.method)
 		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s not allowed, use %s", r.Method, r.URL.Path, rt.method))
 	default:
@@ -83,7 +87,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) services(w http.ResponseWriter, _ *http.Request) {
-	svcs := s.src.Services()
+	svcs := listing(s.src) // counters since govsctl zero, with rates
 	if svcs == nil {
 		svcs = []Service{} // [] rather than null for clients
 	}

@@ -33,6 +33,10 @@ type RealServer struct {
 	HealthSince time.Time `json:"health_since,omitzero"`
 	HealthError string    `json:"health_error,omitempty"`
 	Sorry       bool      `json:"sorry,omitempty"` // the service's sorry server, serving while quorum is lost
+
+	// Override is the operator's runtime override (govsctl server ...).
+	Override *Override `json:"override,omitempty"`
+	Rate     *Rates    `json:"rate,omitempty"` // in /v1/services, once estimated
 }
 
 // Service is one virtual service and its real servers.
@@ -44,6 +48,8 @@ type Service struct {
 	Scheduler   string       `json:"scheduler"`
 	Stats       Counters     `json:"stats"`
 	RealServers []RealServer `json:"real_servers"`
+
+	Rate *Rates `json:"rate,omitempty"` // in /v1/services, once estimated
 }
 
 // PortStatus is one DPDK port with its ethdev counters.

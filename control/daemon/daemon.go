@@ -49,10 +49,13 @@ type Daemon struct {
 	health  healthChecker              // set by startHealth (or a test)
 	vrrp    atomic.Pointer[vrrpRunner] // set once the dataplane runs (startVRRP)
 	applier *healthApplier             // turns health changes into snapshots
+
+	overrides *overrideStore // the operator's runtime overrides (override.go)
+	listing   listingView    // zeroed counters and rates of the listing (zero.go, rate.go)
 }
 
 func newDaemon(path string, cfg *config.Config, dp runningDataplane, log *slog.Logger) *Daemon {
-	d := &Daemon{path: path, log: log, dp: dp, shutdownTimeout: shutdownTimeout}
+	d := &Daemon{path: path, log: log, dp: dp, shutdownTimeout: shutdownTimeout, overrides: newOverrideStore("")}
 	d.cfg.Store(cfg)
 	return d
 }
@@ -68,7 +71,9 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	// Before the first check, servers start up, or down with alpha, as
 	// the health manager will start them.
 	// VRRP addresses start standby: they are held only once elected.
-	first := effectiveSpec(cfg, healthView{})
+	// Runtime overrides survive restarts: the first snapshot has them.
+	overrides := openOverrides(cfg.Admin.StatePath(), log)
+	first := effectiveSpec(cfg, healthView{overrides: overrides.snapshot()})
 	setVRRP(cfg, first, nil)
 	dp, err := dataplane.Start(options(cfg), first)
 	if err != nil {
@@ -80,7 +85,10 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 	if ctl := dp.ControlCPUs(); ctl > 0 {
 		runtime.GOMAXPROCS(ctl)
 	}
-	return newDaemon(configPath, cfg, dp, log).serve(ctx)
+	d := newDaemon(configPath, cfg, dp, log)
+	d.overrides = overrides
+	d.reportStaleOverrides(cfg)
+	return d.serve(ctx)
 }
 
 // serve runs the admin API and metrics over the started dataplane until a
@@ -89,6 +97,8 @@ func Run(ctx context.Context, configPath string, log *slog.Logger) error {
 func (d *Daemon) serve(ctx context.Context) error {
 	cfg := d.cfg.Load()
 	reg := newRegistry()
+	stopRates := d.startRates() // reads the dataplane only through withDataplane
+	defer stopRates()
 	// Checks start once the dataplane runs: they travel over its
 	// kernel-side interfaces.
 	err := d.startHealth(reg)
@@ -168,7 +178,7 @@ func (d *Daemon) reloadSnapshot() (*config.Config, error) {
 	if d.health != nil {
 		d.health.Apply(healthSpec(cfg))
 	}
-	next := effectiveSpec(cfg, viewOf(d.health))
+	next := effectiveSpec(cfg, d.view())
 	d.setVRRP(cfg, next)
 	var applyErr error
 	var generation uint64
@@ -184,6 +194,7 @@ func (d *Daemon) reloadSnapshot() (*config.Config, error) {
 		return nil, &admin.ReloadRefusedError{Err: applyErr}
 	}
 	d.cfg.Store(cfg)
+	d.reportStaleOverrides(cfg)
 	d.log.Info("configuration reloaded", "generation", generation, "services", len(cfg.Services), "vrrp_instances", len(cfg.VRRP.Instances))
 	return cfg, nil
 }

@@ -81,7 +81,7 @@ func (d *Daemon) applyCurrent() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cfg := d.cfg.Load()
-	next := effectiveSpec(cfg, viewOf(d.health))
+	next := effectiveSpec(cfg, d.view())
 	d.setVRRP(cfg, next)
 	var err error
 	if !d.withDataplane(func() { err = d.dp.Apply(next) }) {

@@ -73,7 +73,7 @@ func (d *Daemon) Services() []admin.Service {
 	if d.health != nil {
 		out = withHealth(out, d.cfg.Load(), d.health.Servers(), d.log)
 	}
-	return out
+	return withOverrides(out, d.overrides.snapshot())
 }
 
 // Stats reports per-lcore counters and drops by reason.
