@@ -48,6 +48,9 @@ type Conn struct {
 	Server    netip.AddrPort
 	Method    string
 	Worker    int
+	// Template: a persistence template (as ipvsadm -Lnc shows them:
+	// client port 0, state NONE) pinning Client's network to Server.
+	Template bool
 }
 
 // ConnPage is one page of the listing.
@@ -157,5 +160,5 @@ func listed(c fastpath.DumpedConn, worker int) Conn {
 		Client:  netip.AddrPortFrom(u32Addr(c.ClientIP), c.ClientPort),
 		Virtual: netip.AddrPortFrom(u32Addr(c.VIP), c.VPort),
 		Server:  netip.AddrPortFrom(u32Addr(c.RSIP), c.RSPort),
-		Method:  fastpath.MethodName(c.Method), Worker: worker}
+		Method:  fastpath.MethodName(c.Method), Worker: worker, Template: c.Template}
 }

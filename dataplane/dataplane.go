@@ -157,6 +157,7 @@ func (dp *Dataplane) buildWorkers() (err error) {
 	if dp.sh, err = fastpath.NewShared(mem, nw, true); err != nil {
 		return fmt.Errorf("fast path shared state: %w", err)
 	}
+	dp.sh.SetFlowAffinity(dp.opts.FlowAffinity, dp.opts.FlowAffinityBits)
 	dp.pub = fastpath.NewPublisher(dp.sh)
 	if dp.neigh, err = fastpath.NewNeigh(dp.pub, mem, dp.opts.NeighCapacity); err != nil {
 		return err

@@ -3,8 +3,10 @@ package dataplane
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/govs-project/govs/dataplane/fastpath"
+	"github.com/govs-project/govs/dataplane/packet"
 	"github.com/govs-project/govs/dataplane/sched"
 )
 
@@ -120,10 +122,15 @@ func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compi
 			c.wanted[p.gateway] = gp
 		}
 	}
+	groups, err := persistenceGroups(spec.Services)
+	if err != nil {
+		return nil, err
+	}
 	for i := range spec.Services {
 		if err := c.addService(i, &spec.Services[i], ports, ids); err != nil {
 			return nil, err
 		}
+		c.fp.Services[i].PersistGroup = groups[i]
 	}
 	if err := c.addFloating(spec.Floating, ports); err != nil {
 		return nil, err
@@ -204,6 +211,9 @@ func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idA
 	fs := fastpath.Service{VIP: vip, Port: ss.Port, Proto: ss.Proto, ID: id, VIPPort: uint8(vipPort), Table: table.Entries, WRRMax: table.Max,
 		SchedKind: schedKinds[table.Kind], SchedFallback: table.Fallback, SchedPort: table.Port,
 		ExpireNodestConn: ss.ExpireNodestConn}
+	if err := compilePersistence(field, ss, &fs); err != nil {
+		return err
+	}
 	for j, d := range ss.Dests {
 		dfield := fmt.Sprintf("%s.real_servers[%d]", field, j)
 		if !d.Addr.Is4() {
@@ -221,7 +231,15 @@ func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idA
 		if err != nil {
 			return fmt.Errorf("%s: %w", dfield, err)
 		}
-		fs.Dests = append(fs.Dests, fastpath.Dest{IP: ip, NextHop: hop, Weight: d.Weight, Port: d.Port, ID: rid, Method: uint8(d.Method), OutPort: uint8(out)})
+		upper, lower, err := thresholds(d)
+		if err != nil {
+			return fmt.Errorf("%s.%w", dfield, err)
+		}
+		if ss.OnePacket && d.Method == MethodNAT {
+			return fmt.Errorf("%s.method: one-packet scheduling keeps no connection, so NAT replies could not be translated back; use dr or tun", dfield)
+		}
+		fs.Dests = append(fs.Dests, fastpath.Dest{IP: ip, NextHop: hop, Weight: d.Weight, Port: d.Port, ID: rid, Method: uint8(d.Method), OutPort: uint8(out),
+			Upper: upper, Lower: lower})
 		info.dests = append(info.dests, destInfo{id: rid, ip: ip, port: d.Port, weight: d.Weight, method: d.Method})
 		c.wanted[hop] = out
 	}
@@ -231,6 +249,89 @@ func (c *compiled) addService(i int, ss *ServiceSpec, ports []portInfo, ids *idA
 		c.vips[vip] = vipPort
 	}
 	return nil
+}
+
+// maxPersistence keeps a template's deadline within the lcores' wrapping
+// millisecond clock (deadlines are compared as int32 differences).
+const maxPersistence = 10 * 24 * time.Hour
+
+// compilePersistence sets fs's persistence and one-packet scheduling.
+func compilePersistence(field string, ss *ServiceSpec, fs *fastpath.Service) error {
+	if ss.Persistence < 0 || ss.Persistence > maxPersistence {
+		return fmt.Errorf("%s.persistence_timeout: %v is outside 0..%v", field, ss.Persistence, maxPersistence)
+	}
+	if ss.Persistence > 0 && ss.Persistence < time.Millisecond {
+		return fmt.Errorf("%s.persistence_timeout: %v is shorter than 1ms", field, ss.Persistence)
+	}
+	bits := bitsOr32(ss.PersistenceBits)
+	if bits < 1 || bits > 32 {
+		return fmt.Errorf("%s.persistence_granularity: /%d is outside /1../32", field, bits)
+	}
+	if ss.Port == 0 && ss.Persistence == 0 {
+		return fmt.Errorf("%s.port: 0 (every port of the VIP) is for persistent services only, as in IPVS", field)
+	}
+	if ss.OnePacket && ss.Proto != packet.ProtoUDP {
+		return fmt.Errorf("%s.one_packet: only UDP services can be scheduled per datagram", field)
+	}
+	fs.PersistMs = uint32(ss.Persistence / time.Millisecond)
+	fs.PersistMask = ^uint32(0) << (32 - bits)
+	fs.ExpireQuiescent = ss.ExpireQuiescentTemplate
+	fs.OnePacket = ss.OnePacket
+	return nil
+}
+
+// persistenceGroups numbers the services' persistence groups (0: none),
+// per VIP and protocol; the services of a group must agree on what their
+// shared templates are (timeout and granularity).
+func persistenceGroups(svcs []ServiceSpec) ([]uint16, error) {
+	ids := make([]uint16, len(svcs))
+	first := map[string]int{}
+	for i, ss := range svcs {
+		if ss.PersistenceGroup == "" {
+			continue
+		}
+		field := fmt.Sprintf("services[%d].persistence_group", i)
+		if ss.Persistence == 0 {
+			return nil, fmt.Errorf("%s: %q needs a persistence_timeout", field, ss.PersistenceGroup)
+		}
+		key := fmt.Sprintf("%v/%d/%s", ss.VIP, ss.Proto, ss.PersistenceGroup)
+		j, seen := first[key]
+		if !seen {
+			if len(first) >= 0xffff {
+				return nil, fmt.Errorf("%s: more than 65535 groups", field)
+			}
+			first[key] = i
+			ids[i] = uint16(len(first))
+			continue
+		}
+		if o := svcs[j]; o.Persistence != ss.Persistence || bitsOr32(o.PersistenceBits) != bitsOr32(ss.PersistenceBits) {
+			return nil, fmt.Errorf("%s: %q is shared with services[%d], whose persistence_timeout and persistence_granularity differ", field, ss.PersistenceGroup, j)
+		}
+		ids[i] = ids[j]
+	}
+	return ids, nil
+}
+
+func bitsOr32(bits int) int {
+	if bits == 0 {
+		return 32
+	}
+	return bits
+}
+
+// thresholds are d's upper and lower connection thresholds as the lcores
+// take them: lower 0 is 3/4 of the upper (IPVS's default).
+func thresholds(d DestSpec) (upper, lower uint32, err error) {
+	upper, lower = d.UpperThreshold, d.LowerThreshold
+	switch {
+	case upper == 0 && lower != 0:
+		return 0, 0, fmt.Errorf("lower_threshold: %d without an upper_threshold", lower)
+	case lower > upper:
+		return 0, 0, fmt.Errorf("lower_threshold: %d is above the upper_threshold %d", lower, upper)
+	case upper != 0 && lower == 0:
+		lower = upper * 3 / 4
+	}
+	return upper, lower, nil
 }
 
 // schedKinds maps the scheduler package's table kinds to the fast path's.

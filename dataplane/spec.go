@@ -51,6 +51,12 @@ type DestSpec struct {
 	Port   uint16
 	Weight uint32
 	Method Method
+	// UpperThreshold and LowerThreshold are IPVS's connection thresholds
+	// (ipvsadm -x, -y), applied on each worker lcore to its own count
+	// (active + inactive): at the upper the server gets no new
+	// connections there until it is below the lower. Upper 0: none;
+	// lower 0: 3/4 of the upper, as IPVS.
+	UpperThreshold, LowerThreshold uint32
 }
 
 // ServiceSpec is one virtual service (VIP, protocol, port).
@@ -72,6 +78,24 @@ type ServiceSpec struct {
 	// packets are dropped until the connection times out. Either way a
 	// server of weight 0 keeps its connections (drain).
 	ExpireNodestConn bool
+	// Persistence pins a client network to a server across connections
+	// (ipvsadm -p): a template outlives the last connection it gave a
+	// server by this long. 0: off. PersistenceBits is the network's
+	// prefix length (ipvsadm -M as a prefix; 0 is taken as 32).
+	Persistence     time.Duration
+	PersistenceBits int
+	// ExpireQuiescentTemplate: a template whose server has weight 0 is
+	// rescheduled instead of followed (IPVS's sysctl of that name).
+	ExpireQuiescentTemplate bool
+	// OnePacket schedules every datagram anew and keeps no connection
+	// entry (ipvsadm -o; UDP only).
+	OnePacket bool
+	// PersistenceGroup names templates shared by the persistent services
+	// of one VIP and protocol (what fwmark services give IPVS): a client
+	// network pinned to a server address on one is pinned on all. "":
+	// the service's own. Port 0 serves every port of the VIP no other
+	// service has (IPVS's port-0 persistent service).
+	PersistenceGroup string
 }
 
 // Spec is what can change on a reload: services, timeouts and the security
@@ -147,4 +171,19 @@ type Options struct {
 	IdleSleepMax  time.Duration
 	// NeighCapacity bounds the neighbour table (entries).
 	NeighCapacity int
+	// FlowAffinity is what the worker owning a flow is chosen by: the
+	// client's address and port (the zero value), its address alone, or
+	// its network of FlowAffinityBits, which persistence across workers
+	// needs.
+	FlowAffinity     FlowAffinity
+	FlowAffinityBits int
 }
+
+// FlowAffinity is how flows are given to worker lcores.
+type FlowAffinity = fastpath.FlowAffinity
+
+const (
+	AffinityAddressPort = fastpath.AffinityAddressPort
+	AffinityAddress     = fastpath.AffinityAddress
+	AffinityPrefix      = fastpath.AffinityPrefix
+)

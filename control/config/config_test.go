@@ -167,7 +167,7 @@ func TestErrors(t *testing.T) {
 		{"idle sleep long", []set{{"dataplane.idle_sleep_max", "1s"}}, `dataplane.idle_sleep_max: must be between 1us and 10ms, got 1s`},
 		{"idle sleep unitless", []set{{"dataplane.idle_sleep_max", 200}}, `dataplane.idle_sleep_max: must be a duration with a unit like 900s or 200us, got integer 200`},
 		{"idle sleep syntax", []set{{"dataplane.idle_sleep_max", "fast"}}, `dataplane.idle_sleep_max: "fast" is not a duration like 900s or 200us`},
-		{"dataplane unknown", []set{{"dataplane.bursts", 32}}, `dataplane.bursts: unknown key; valid keys here: burst, conn_table_size, idle_backoff, idle_sleep_max, mbuf_data_room, mbufs, neighbor_table_size, rx_desc, tx_desc`},
+		{"dataplane unknown", []set{{"dataplane.bursts", 32}}, `dataplane.bursts: unknown key; valid keys here: burst, conn_table_size, flow_affinity, idle_backoff, idle_sleep_max, mbuf_data_room, mbufs, neighbor_table_size, rx_desc, tx_desc`},
 
 		{"timeout short", []set{{"timeouts.tcp_close", "500ms"}}, `timeouts.tcp_close: must be between 1s and 24 days (576h), got 500ms`},
 		{"timeout long", []set{{"timeouts.udp", "600h"}}, `timeouts.udp: must be between 1s and 24 days (576h), got 600h0m0s`},
@@ -207,11 +207,11 @@ func TestErrors(t *testing.T) {
 		{"protocol missing", []set{{"services[0].protocol", del}}, `services[0].protocol: required: tcp or udp`},
 		{"protocol bad", []set{{"services[0].protocol", "sctp"}}, `services[0].protocol: must be tcp or udp, got "sctp"`},
 		{"port missing", []set{{"services[0].port", del}}, `services[0].port: required: 1..65535`},
-		{"port zero", []set{{"services[0].port", 0}}, `services[0].port: must be between 1 and 65535, got 0`},
-		{"port big", []set{{"services[0].port", 70000}}, `services[0].port: must be between 1 and 65535, got 70000`},
+		{"port zero", []set{{"services[0].port", 0}}, `services[0].port: required: 1..65535 (0, every port of the VIP, only for a service with persistence_timeout, as IPVS)`},
+		{"port big", []set{{"services[0].port", 70000}}, `services[0].port: must be between 0 and 65535, got 70000`},
 		{"scheduler", []set{{"services[0].scheduler", "fifo"}}, `services[0].scheduler: unknown scheduler "fifo"; known: ` + strings.Join(sched.Names(), ", ")},
 		{"service dup", []set{{"services[1].protocol", "tcp"}, {"services[1].port", 80}}, `services[1]: tcp 10.0.0.100:80 is already defined by services[0]`},
-		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: alpha, check, expire_nodest_conn, hysteresis, inhibit_on_failure, mh_table_size, name, port, protocol, quorum, quorum_down, quorum_up, real_servers, scheduler, scheduler_flags, sorry_server, vip`},
+		{"service unknown key", []set{{"services[0].persistent", true}}, `services[0].persistent: unknown key; valid keys here: alpha, check, expire_nodest_conn, expire_quiescent_template, hysteresis, inhibit_on_failure, mh_table_size, name, one_packet, persistence_granularity, persistence_group, persistence_timeout, port, protocol, quorum, quorum_down, quorum_up, real_servers, scheduler, scheduler_flags, sorry_server, vip`},
 		{"no real servers", []set{{"services[0].real_servers", []any{}}}, `services[0].real_servers: at least one real server is required`},
 		{"rs address missing", []set{{"services[0].real_servers[0].address", del}}, `services[0].real_servers[0].address: required: an IPv4 address like 10.1.0.11`},
 		{"weight negative", []set{{"services[1].real_servers[0].weight", -3}}, `services[1].real_servers[0].weight: must be between 0 and 65535, got -3`},
@@ -225,7 +225,7 @@ func TestErrors(t *testing.T) {
 		{"dr port change", []set{{"services[0].real_servers[0].method", "dr"}}, `services[0].real_servers[0].port: dr forwarding cannot change the port: must equal the service port 80, got 8080`},
 		{"dr via gateway", []set{{"ports[0].gateway", "10.0.0.254"}, {"services[1].real_servers[0].method", "dr"}, {"services[1].real_servers[0].address", "10.7.0.1"}},
 			`services[1].real_servers[0].address: 10.7.0.1 is not inside any port's subnet; dr forwarding needs the real server on a directly connected segment`},
-		{"rs unknown key", []set{{"services[0].real_servers[0].wieght", 3}}, `services[0].real_servers[0].wieght: unknown key; valid keys here: address, check, inhibit_on_failure, method, notify_down, notify_up, port, weight`},
+		{"rs unknown key", []set{{"services[0].real_servers[0].wieght", 3}}, `services[0].real_servers[0].wieght: unknown key; valid keys here: address, check, inhibit_on_failure, lower_threshold, method, notify_down, notify_up, port, upper_threshold, weight`},
 
 		{"socket empty", []set{{"admin.socket", ""}}, `admin.socket: required: a unix socket path like /run/govs/govsd.sock`},
 		{"socket relative", []set{{"admin.socket", "govsd.sock"}}, `admin.socket: "govsd.sock" must be an absolute path`},
@@ -317,7 +317,8 @@ func TestDefaults(t *testing.T) {
 	if !c.EAL.InMemory || c.EAL.MemoryMB != 0 || c.EAL.NoPCI {
 		t.Errorf("eal defaults: %+v", c.EAL)
 	}
-	wantDP := Dataplane{ConnTableSize: 1 << 20, NeighborTableSize: 4096, Mbufs: 16383, MbufDataRoom: 2176, Burst: 32, RxDesc: 1024, TxDesc: 1024, IdleSleepMax: 200 * time.Microsecond}
+	wantDP := Dataplane{ConnTableSize: 1 << 20, NeighborTableSize: 4096, Mbufs: 16383, MbufDataRoom: 2176, Burst: 32, RxDesc: 1024, TxDesc: 1024, IdleSleepMax: 200 * time.Microsecond,
+		FlowAffinity: AffinityAddressPort}
 	if c.Dataplane != wantDP {
 		t.Errorf("dataplane = %+v, want %+v", c.Dataplane, wantDP)
 	}
@@ -418,7 +419,7 @@ func TestFullExample(t *testing.T) {
 		EAL: EAL{Lcores: "0,2-3", MemoryMB: 512, FilePrefix: "govs1", HugeDir: "/dev/hugepages",
 			ExtraArgs: []string{"--log-level=8"}},
 		Dataplane: Dataplane{ConnTableSize: 65536, NeighborTableSize: 4096, Mbufs: 8191, MbufDataRoom: 2176, Burst: 64, RxDesc: 512, TxDesc: 2048,
-			IdleBackoff: true, IdleSleepMax: time.Millisecond},
+			IdleBackoff: true, IdleSleepMax: time.Millisecond, FlowAffinity: AffinityAddressPort},
 		Timeouts: timeouts,
 		Security: defaultSecurity(),
 		Ports: []Port{
@@ -428,7 +429,7 @@ func TestFullExample(t *testing.T) {
 				Kernel: KernelInterface{Enabled: false, Name: "lan0"}},
 		},
 		Services: []Service{{
-			Name: "web", VIP: netip.MustParseAddr("192.0.2.100"), Protocol: ProtoTCP, Port: 443, Scheduler: "rr", Quorum: 1,
+			Name: "web", VIP: netip.MustParseAddr("192.0.2.100"), Protocol: ProtoTCP, Port: 443, Scheduler: "rr", Quorum: 1, PersistenceGranularity: 32,
 			RealServers: []RealServer{
 				{Address: netip.MustParseAddr("10.1.0.11"), Port: 8443, Weight: 5, Method: MethodNAT},
 				{Address: netip.MustParseAddr("10.1.0.12"), Port: 443, Weight: 0, Method: MethodDR},

@@ -30,10 +30,17 @@ const (
 	maxIdleSleep = 10 * time.Millisecond
 	minTimeout   = time.Second
 	maxTimeout   = 24 * 24 * time.Hour
+	// maxPersistence keeps a template's deadline on the lcores' wrapping
+	// millisecond clock (as the dataplane's own limit).
+	maxPersistence = 10 * 24 * time.Hour
+	maxThreshold   = 1 << 30
 )
 
 // DefaultSocket is where govsd listens for govsctl unless configured.
 const DefaultSocket = "/run/govs/govsd.sock"
+
+// DefaultStateFile is where govsd keeps runtime overrides unless configured.
+const DefaultStateFile = "/var/lib/govs/state.json"
 
 // defaults is the configuration before the file is applied on top of it.
 // Defaults live here, not in Validate, because some zero values are
@@ -50,6 +57,7 @@ func defaults() Config {
 			RxDesc:            1024,
 			TxDesc:            1024,
 			IdleSleepMax:      200 * time.Microsecond,
+			FlowAffinity:      AffinityAddressPort,
 		},
 		Timeouts: DefaultTimeouts(),
 		Security: defaultSecurity(),
@@ -85,7 +93,9 @@ func defaultKernelName(port string) string { return "govs-" + port }
 
 // Quorum 1 is keepalived's: one healthy server of weight >= 1 is enough.
 // defaultService: wlc is ipvsadm's default scheduler.
-func defaultService() Service { return Service{Scheduler: "wlc", Quorum: 1} }
+func defaultService() Service {
+	return Service{Scheduler: "wlc", Quorum: 1, PersistenceGranularity: 32}
+}
 
 // defaultSorryServer is weight 1 as keepalived's; its port defaults to the
 // service port like a real server's.

@@ -93,6 +93,7 @@ func decode(settings map[string]any) (*Config, problems) {
 
 	adm := newObjectAt(root, "admin")
 	adm.str("socket", &c.Admin.Socket)
+	adm.str("state_file", &c.Admin.StateFile)
 	adm.close()
 	met := newObjectAt(root, "metrics")
 	met.str("listen", &c.Metrics.Listen)
@@ -138,6 +139,7 @@ func decodeDataplane(o *object, d *Dataplane) {
 	o.int("tx_desc", &d.TxDesc, minDesc, maxDesc)
 	o.boolean("idle_backoff", &d.IdleBackoff)
 	o.duration("idle_sleep_max", &d.IdleSleepMax)
+	decodeFlowAffinity(o, d)
 	o.close()
 }
 
@@ -191,11 +193,16 @@ func decodeService(o *object, s *Service) {
 			o.p.add(path, "must be tcp or udp, got %s", quoteValue(v))
 		}
 	}
-	o.uint16("port", &s.Port, 1, 65535)
+	o.uint16("port", &s.Port, 0, 65535) // 0: every port (persistent services)
 	o.str("scheduler", &s.Scheduler)
 	o.strings("scheduler_flags", &s.SchedulerFlags)
 	o.uint32("mh_table_size", &s.MHTableSize, 1, math.MaxUint32)
 	o.boolean("expire_nodest_conn", &s.ExpireNodestConn)
+	o.duration("persistence_timeout", &s.PersistenceTimeout)
+	decodeGranularity(o, &s.PersistenceGranularity)
+	o.boolean("expire_quiescent_template", &s.ExpireQuiescentTemplate)
+	o.boolean("one_packet", &s.OnePacket)
+	o.str("persistence_group", &s.PersistenceGroup)
 	o.uint32("quorum", &s.Quorum, 1, math.MaxUint32)
 	o.uint32("hysteresis", &s.Hysteresis, 0, math.MaxUint32)
 	o.boolean("alpha", &s.Alpha)
@@ -217,6 +224,8 @@ func decodeService(o *object, s *Service) {
 		rs.InhibitOnFailure = s.InhibitOnFailure
 		ro := decodeServerAddress(newObject(o.p, idx(path, i), e), s, &rs)
 		ro.uint32("weight", &rs.Weight, 0, maxWeight)
+		ro.uint32("upper_threshold", &rs.UpperThreshold, 0, maxThreshold)
+		ro.uint32("lower_threshold", &rs.LowerThreshold, 0, maxThreshold)
 		ro.boolean("inhibit_on_failure", &rs.InhibitOnFailure)
 		ro.str("notify_up", &rs.NotifyUp)
 		ro.str("notify_down", &rs.NotifyDown)

@@ -57,7 +57,22 @@ type Dataplane struct {
 	// busy-polling, so two directors can share a small test host.
 	IdleBackoff  bool
 	IdleSleepMax time.Duration
+	// FlowAffinity is what the worker lcore that owns a flow is chosen
+	// by: AffinityAddressPort (the client's address and port),
+	// AffinityAddress (its address alone, so persistence templates, which
+	// are per lcore, see every connection of a client) or AffinityPrefix
+	// (its network of FlowAffinityPrefix bits; written {prefix: N}).
+	// Start-time.
+	FlowAffinity       string
+	FlowAffinityPrefix int
 }
+
+// Flow affinities (dataplane.flow_affinity).
+const (
+	AffinityAddressPort = "address_port"
+	AffinityAddress     = "address"
+	AffinityPrefix      = "prefix"
+)
 
 // Timeouts are the connection-state timeouts, named as in IPVS.
 type Timeouts struct {
@@ -135,7 +150,10 @@ func (p Port) DeviceName() string {
 // IsPCI reports whether the device is a PCI address rather than a vdev.
 func (p Port) IsPCI() bool { return isPCIAddr(p.DeviceName()) }
 
-// Service is one virtual service, keyed by (VIP, protocol, port).
+// Service is one virtual service, keyed by (VIP, protocol, port). Port 0
+// is every port of the VIP no other service has (a persistent service
+// only, as IPVS's); its real servers' port 0 is the client's destination
+// port.
 type Service struct {
 	Name      string // optional label
 	VIP       netip.Addr
@@ -153,6 +171,24 @@ type Service struct {
 	// once its real server is gone, as IPVS's expire_nodest_conn; off, they
 	// stay until they time out. Default false, as IPVS.
 	ExpireNodestConn bool
+	// PersistenceTimeout pins a client network to the server its first
+	// connection got (ipvsadm -p, keepalived persistence_timeout): a
+	// template lasts this long after the last connection it made. 0: off
+	// (ipvsadm's -p alone means 300s).
+	PersistenceTimeout time.Duration
+	// PersistenceGranularity is the client network's prefix length
+	// (ipvsadm -M, keepalived persistence_granularity); default 32.
+	PersistenceGranularity int
+	// ExpireQuiescentTemplate: a template whose server has weight 0 is
+	// rescheduled instead of followed (IPVS's sysctl of that name).
+	ExpireQuiescentTemplate bool
+	// OnePacket schedules every datagram anew and keeps no connection
+	// (ipvsadm -o, keepalived ops); UDP only.
+	OnePacket bool
+	// PersistenceGroup shares templates between the persistent services
+	// of one VIP and protocol (as IPVS's fwmark services): a client
+	// network is pinned to one server address across them. "": none.
+	PersistenceGroup string
 	// Quorum is the least sum of the weights of healthy servers the
 	// service needs; below it the sorry server takes over. Hysteresis
 	// widens the band (up at Quorum+Hysteresis, down below
@@ -180,6 +216,11 @@ type RealServer struct {
 	Port    uint16
 	Weight  uint32 // 0..65535; 0 quiesces (no new connections)
 	Method  Method
+	// UpperThreshold and LowerThreshold are connection thresholds
+	// (ipvsadm -x/-y, keepalived uthreshold/lthreshold) on each worker
+	// lcore's own count: at the upper the server gets no new connections
+	// until it is below the lower. 0: none; lower 0: 3/4 of the upper.
+	UpperThreshold, LowerThreshold uint32
 
 	// Check is the server's health check, the service's check with the
 	// server's own keys merged over it (the loader merges); nil: not
@@ -196,6 +237,17 @@ type RealServer struct {
 // Admin configures the admin API socket used by govsctl.
 type Admin struct {
 	Socket string
+	// StateFile keeps the operator's runtime overrides (govsctl server
+	// ...) across reloads and restarts; "" is DefaultStateFile.
+	StateFile string
+}
+
+// StatePath is the state file govsd uses.
+func (a Admin) StatePath() string {
+	if a.StateFile == "" {
+		return DefaultStateFile
+	}
+	return a.StateFile
 }
 
 // Metrics configures the optional TCP listener for Prometheus.

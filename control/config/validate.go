@@ -65,6 +65,7 @@ func (c *Config) validateDataplane(p *problems) {
 	if d.IdleSleepMax < time.Microsecond || d.IdleSleepMax > maxIdleSleep {
 		p.add("dataplane.idle_sleep_max", "must be between 1us and %v, got %v", maxIdleSleep, d.IdleSleepMax)
 	}
+	c.validateFlowAffinity(p)
 }
 
 func (c *Config) validateTimeouts(p *problems) {
@@ -227,8 +228,8 @@ func (c *Config) validateServices(p *problems) {
 		if svc.Protocol != ProtoTCP && svc.Protocol != ProtoUDP {
 			p.add(path+".protocol", "required: tcp or udp")
 		}
-		if svc.Port == 0 {
-			p.add(path+".port", "required: 1..65535")
+		if svc.Port == 0 && svc.PersistenceTimeout == 0 {
+			p.add(path+".port", "required: 1..65535 (0, every port of the VIP, only for a service with persistence_timeout, as IPVS)")
 		}
 		// The scheduler package's own list: a name accepted here is one the
 		// dataplane implements, so Apply never refuses it.
@@ -250,6 +251,7 @@ func (c *Config) validateServices(p *problems) {
 			c.validateRealServer(p, idx(path+".real_servers", j), svc, j)
 		}
 		c.validateServiceHealth(p, path, svc)
+		c.validatePersistence(p, path, svc)
 	}
 }
 
@@ -307,6 +309,7 @@ func (c *Config) validateRealServer(p *problems, path string, svc Service, j int
 		}
 	}
 	c.validateDest(p, path, svc, rs)
+	validateThresholds(p, path, rs)
 }
 
 // validateDest checks what a real server and the sorry server share: port,
@@ -386,6 +389,9 @@ func (c *Config) validateAdmin(p *problems) {
 		p.add("admin.socket", "%q must be an absolute path", s)
 	case len(s) > maxSocketPath:
 		p.add("admin.socket", "path is %d bytes, longer than the %d a unix socket allows", len(s), maxSocketPath)
+	}
+	if f := c.Admin.StateFile; f != "" && (!filepath.IsAbs(f) || strings.HasSuffix(f, "/")) {
+		p.add("admin.state_file", "%q must be an absolute file path like %s", f, DefaultStateFile)
 	}
 	if l := c.Metrics.Listen; l != "" {
 		_, port, err := net.SplitHostPort(l)

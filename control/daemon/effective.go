@@ -16,10 +16,12 @@ type serverKey struct {
 	port    uint16
 }
 
-// healthView is the health manager's verdicts, as effectiveSpec reads them.
+// healthView is the health manager's verdicts, as effectiveSpec reads them,
+// and the operator's runtime overrides (override.go).
 type healthView struct {
-	servers map[serverKey]health.ServerStatus
-	quorum  map[string]health.ServiceStatus
+	servers   map[serverKey]health.ServerStatus
+	quorum    map[string]health.ServiceStatus
+	overrides map[serverKey]serverOverride
 }
 
 func viewOf(h healthChecker) healthView {
@@ -71,7 +73,8 @@ func (v healthView) quorumLost(key string) bool {
 // stay, their packets are dropped until they expire, as IPVS's
 // expire_nodest_conn=0) or, with inhibit_on_failure, kept at weight 0 so
 // its connections go on; while a service's quorum is lost its sorry server,
-// if it has one, serves alone.
+// if it has one, serves alone. The operator's overrides then apply to the
+// servers the checks leave up (serverOverride.weightFor).
 func effectiveSpec(c *config.Config, v healthView) *dataplane.Spec {
 	s := spec(c)
 	for i, sv := range c.Services {
@@ -86,7 +89,7 @@ func effectiveSpec(c *config.Config, v healthView) *dataplane.Spec {
 			d := destSpec(rs)
 			switch {
 			case st.up:
-				d.Weight = st.weight
+				d.Weight = v.overrides[serverKey{key, rs.Address, rs.Port}].weightFor(st.weight)
 			case inhibited(sv, rs):
 				d.Weight = 0
 			default:
@@ -100,7 +103,8 @@ func effectiveSpec(c *config.Config, v healthView) *dataplane.Spec {
 }
 
 func destSpec(rs config.RealServer) dataplane.DestSpec {
-	return dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: rs.Method}
+	return dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: rs.Method,
+		UpperThreshold: rs.UpperThreshold, LowerThreshold: rs.LowerThreshold}
 }
 
 // inhibited reports whether a failed rs stays at weight 0 instead of being

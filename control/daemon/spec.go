@@ -21,6 +21,9 @@ func options(c *config.Config) dataplane.Options {
 		IdleBackoff:   d.IdleBackoff,
 		IdleSleepMax:  d.IdleSleepMax,
 		NeighCapacity: d.NeighborTableSize,
+		FlowAffinity:  flowAffinity(d.FlowAffinity),
+		// only AffinityPrefix reads it
+		FlowAffinityBits: d.FlowAffinityPrefix,
 	}
 }
 
@@ -37,13 +40,26 @@ func spec(c *config.Config) *dataplane.Spec {
 	}
 	for _, sv := range c.Services {
 		ss := dataplane.ServiceSpec{Name: sv.Name, VIP: sv.VIP, Proto: uint8(sv.Protocol), Port: sv.Port, Scheduler: sv.Scheduler,
-			SchedulerFlags: sv.SchedulerFlags, MHTableSize: sv.MHTableSize, ExpireNodestConn: sv.ExpireNodestConn}
+			SchedulerFlags: sv.SchedulerFlags, MHTableSize: sv.MHTableSize, ExpireNodestConn: sv.ExpireNodestConn,
+			Persistence: sv.PersistenceTimeout, PersistenceBits: sv.PersistenceGranularity,
+			ExpireQuiescentTemplate: sv.ExpireQuiescentTemplate, OnePacket: sv.OnePacket, PersistenceGroup: sv.PersistenceGroup}
 		for _, rs := range sv.RealServers {
-			ss.Dests = append(ss.Dests, dataplane.DestSpec{Addr: rs.Address, Port: rs.Port, Weight: rs.Weight, Method: rs.Method})
+			ss.Dests = append(ss.Dests, destSpec(rs))
 		}
 		s.Services = append(s.Services, ss)
 	}
 	return s
+}
+
+// flowAffinity maps dataplane.flow_affinity (validated) to the dataplane's.
+func flowAffinity(a string) dataplane.FlowAffinity {
+	switch a {
+	case config.AffinityAddress:
+		return dataplane.AffinityAddress
+	case config.AffinityPrefix:
+		return dataplane.AffinityPrefix
+	}
+	return dataplane.AffinityAddressPort
 }
 
 // timeouts takes every state's timeout from the configuration, which fills

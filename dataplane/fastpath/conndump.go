@@ -19,6 +19,9 @@ type DumpedConn struct {
 	// ExpiresInMs is what is left of its timeout, by the worker's clock;
 	// negative when it is overdue (the sweep has not reached it yet).
 	ExpiresInMs int32
+	// Template: a persistence template (client network, port 0, state
+	// NONE), not a connection.
+	Template bool
 }
 
 // DumpPage is what one DumpConns call read.
@@ -47,7 +50,7 @@ func (w *Worker) DumpConns(cursor uint32, limit, scan int) DumpPage {
 		p.Conns[i] = DumpedConn{ClientIP: uint32(c.client_ip), VIP: uint32(c.vip), RSIP: uint32(c.rs_ip),
 			ClientPort: uint16(c.client_port), VPort: uint16(c.vport), RSPort: uint16(c.rs_port),
 			Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.xmit), SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id),
-			ExpiresInMs: int32(uint32(c.expire) - uint32(res.now))}
+			ExpiresInMs: int32(uint32(c.expire) - uint32(res.now)), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0}
 	}
 	return p
 }

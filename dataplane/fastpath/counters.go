@@ -39,6 +39,9 @@ type LcoreStats struct {
 	// NodestExpired counts connections removed because their real server
 	// left the configuration (a service's expire_nodest_conn).
 	NodestExpired uint64
+	// Templates is the persistence templates in the table now (not
+	// counted in Live).
+	Templates uint64
 	// KernelFull is Drops[DropKernelFull] by the port the packets came in
 	// on: for its kernel interface, refused to keep the punt ring's reserve.
 	KernelFull [MaxPorts]uint64
@@ -54,7 +57,7 @@ func (k Counters) Lcore() LcoreStats {
 		InboxPkts: ld(&c.inbox_pkts), Forwarded: ld(&c.forwarded), Answered: ld(&c.answered),
 		TimeExceededSent: ld(&c.time_exceeded_sent), ICMPRateLimited: ld(&c.icmp_rate_limited),
 		InjectFailed: ld(&c.inject_failed), Evicted: ld(&c.evicted), FloodActive: ld(&c.flood_active) != 0,
-		NodestExpired: ld(&c.nodest_expired),
+		NodestExpired: ld(&c.nodest_expired), Templates: ld(&c.templates),
 	}
 	for i := range s.KernelFull {
 		s.KernelFull[i] = ld(&c.kernel_full[i])

@@ -164,9 +164,12 @@ static int opens_conn(struct fp_worker *w, const struct fp_bpkt *bp)
 		fp_conn_probe_from(&w->conns, k, w->tags[bp->key], fp_conn_next(&w->conns, w->pos[bp->key])) == NULL;
 }
 
+enum { FP_SCHED_AHEAD = 4 }; /* packets whose scheduling is prefetched ahead */
+
 void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, int in_port)
 {
 	uint32_t i, nkeys = 0, fresh;
+	uint16_t opening[FP_MAX_BURST];
 
 	if (n > FP_MAX_BURST)
 		n = FP_MAX_BURST;
@@ -183,6 +186,7 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 		bp->m = pkts[i];
 		bp->kind = FP_K_NONE;
 		bp->key = (uint16_t)nkeys;
+		bp->svc = NULL;
 		bp->pick = -1;
 		bp->sched_err = FP_DROP_NONE;
 		bp->out_kind = FP_OUT_FORWARDED;
@@ -208,11 +212,16 @@ void fp_handle_burst(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, in
 	if (nkeys == 0)
 		return;
 	fp_conn_candidates(&w->conns, w->keys, w->tags, nkeys, w->found, w->pos);
-	for (i = 0, fresh = 0; i < n; i++) {
-		struct fp_bpkt *bp = &w->bp[i];
-
-		if (opens_conn(w, bp))
-			fp_prepare_new(w, bp, fresh++);
+	for (i = 0, fresh = 0; i < n; i++)
+		if (opens_conn(w, &w->bp[i]))
+			opening[fresh++] = (uint16_t)i;
+	/* what scheduling a few packets ahead will look up is on its way */
+	for (i = 0; i < fresh && i < FP_SCHED_AHEAD; i++)
+		fp_prefetch_sched(w, &w->bp[opening[i]]);
+	for (i = 0; i < fresh; i++) {
+		if (i + FP_SCHED_AHEAD < fresh)
+			fp_prefetch_sched(w, &w->bp[opening[i + FP_SCHED_AHEAD]]);
+		fp_prepare_new(w, &w->bp[opening[i]], i);
 	}
 	for (i = 0; i < n; i++) {
 		struct fp_bpkt *bp = &w->bp[i];

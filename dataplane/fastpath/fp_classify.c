@@ -30,7 +30,7 @@ static int redirect(struct fp_worker *w, struct fp_bpkt *bp, uint32_t client_ip,
 
 	if (n <= 1)
 		return 0;
-	bp->owner = fp_owner_of(n, client_ip, client_port);
+	bp->owner = fp_owner_of(w->shared, client_ip, client_port);
 	return bp->owner != w->index;
 }
 

@@ -143,23 +143,28 @@ static uint32_t alloc_index(struct fp_conn_table *t)
 	return t->hw++;
 }
 
+/* A template (FP_CONN_F_TEMPLATE) is found by its client key alone: no
+ * packet is its reply, so it takes one slot. */
 struct fp_conn *fp_conn_insert(struct fp_conn_table *t, const struct fp_conn *c,
 	struct fp_conn **dup)
 {
+	int reply = !(c->flags & FP_CONN_F_TEMPLATE);
 	struct fp_key in, out;
-	uint32_t tag_in, tag_out, idx;
+	uint32_t tag_in, tag_out = 0, idx;
 	uint64_t pos_in = 0, pos_out = 0;
 	struct fp_conn *p;
 
 	if (dup)
 		*dup = NULL;
 	fp_conn_in_key(c, &in);
-	fp_conn_out_key(c, &out);
 	tag_in = fp_conn_tag(t, &in);
-	tag_out = fp_conn_tag(t, &out);
 	p = probe(t, &in, tag_in, fp_conn_home(t, tag_in), &pos_in);
-	if (p == NULL)
-		p = probe(t, &out, tag_out, fp_conn_home(t, tag_out), &pos_out);
+	if (reply) {
+		fp_conn_out_key(c, &out);
+		tag_out = fp_conn_tag(t, &out);
+		if (p == NULL)
+			p = probe(t, &out, tag_out, fp_conn_home(t, tag_out), &pos_out);
+	}
 	if (p != NULL) {
 		if (dup)
 			*dup = p;
@@ -172,9 +177,11 @@ struct fp_conn *fp_conn_insert(struct fp_conn_table *t, const struct fp_conn *c,
 	*p = *c;
 	p->flags |= FP_CONN_F_USED;
 	t->slots[pos_in] = (struct fp_slot){ .tag = tag_in, .ref = make_ref(idx, FP_DIR_IN) };
-	if (pos_out == pos_in) /* both probes ended on the same empty slot */
-		pos_out = next_empty(t, pos_out);
-	t->slots[pos_out] = (struct fp_slot){ .tag = tag_out, .ref = make_ref(idx, FP_DIR_OUT) };
+	if (reply) {
+		if (pos_out == pos_in) /* both probes ended on the same empty slot */
+			pos_out = next_empty(t, pos_out);
+		t->slots[pos_out] = (struct fp_slot){ .tag = tag_out, .ref = make_ref(idx, FP_DIR_OUT) };
+	}
 	t->count++;
 	return p;
 }
@@ -213,7 +220,8 @@ static void remove_tagged(struct fp_conn_table *t, struct fp_conn *c, uint32_t i
 	uint32_t tag_in, uint32_t tag_out)
 {
 	unindex(t, tag_in, make_ref(idx, FP_DIR_IN));
-	unindex(t, tag_out, make_ref(idx, FP_DIR_OUT));
+	if (!(c->flags & FP_CONN_F_TEMPLATE))
+		unindex(t, tag_out, make_ref(idx, FP_DIR_OUT));
 	c->flags &= (uint8_t)~FP_CONN_F_USED;
 	c->expire = t->free;
 	t->free = idx + 1;

@@ -91,8 +91,9 @@ void fp_conn_candidates(const struct fp_conn_table *t, const struct fp_key *keys
 struct fp_conn *fp_conn_probe_from(const struct fp_conn_table *t, const struct fp_key *k,
 	uint32_t tag, uint64_t pos);
 
-/* Copies c in and indexes both keys. NULL when the table is full or a conn
- * with either key exists (then *dup points at it). */
+/* Copies c in and indexes both keys (a template, FP_CONN_F_TEMPLATE: its
+ * client key only). NULL when the table is full or a conn with either key
+ * exists (then *dup points at it). */
 struct fp_conn *fp_conn_insert(struct fp_conn_table *t, const struct fp_conn *c,
 	struct fp_conn **dup);
 

@@ -51,12 +51,21 @@ static inline void fp_set_eth(uint8_t *frame, const uint8_t dst[6], const uint8_
 }
 
 /* The worker that owns flows of this client: requests and replies of one
- * connection hash to the same worker whichever queue they arrive on. */
-static inline uint16_t fp_owner_of(uint16_t n_workers, uint32_t client_ip, uint16_t client_port)
+ * connection hash to the same worker whichever queue they arrive on. With
+ * FP_AFFINITY_ADDRESS (_PREFIX) the port is left out (and the host bits):
+ * all flows of a client (network) meet on one worker, as persistence
+ * templates, which are per lcore, need. */
+static inline uint16_t fp_owner_of(const struct fp_shared *sh, uint32_t client_ip, uint16_t client_port)
 {
-	uint64_t h = ((uint64_t)client_ip << 16 | client_port) * 0x9E3779B97F4A7C15ULL;
+	uint64_t h;
 
-	return (uint16_t)(((h >> 32) * n_workers) >> 32);
+	if (sh->flow_affinity != FP_AFFINITY_ADDRESS_PORT) {
+		client_ip &= sh->affinity_mask;
+		client_port = 0;
+	}
+	h = ((uint64_t)client_ip << 16 | client_port) * 0x9E3779B97F4A7C15ULL;
+
+	return (uint16_t)(((h >> 32) * sh->n_workers) >> 32);
 }
 
 /* ---- fp_route.c ---- */
@@ -109,6 +118,10 @@ enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_con
  * prefetches what creating its connection will touch (nth new one of the
  * burst). */
 void fp_prepare_new(struct fp_worker *w, struct fp_bpkt *bp, uint32_t nth);
+/* Finds the packet's service (into bp->svc) and prefetches what
+ * scheduling it will read from the connection table (a persistent
+ * service's template slot), a few packets ahead. */
+void fp_prefetch_sched(struct fp_worker *w, struct fp_bpkt *bp);
 
 /* ---- fp_classify.c ---- */
 enum fp_verdict fp_classify(struct fp_worker *w, struct fp_bpkt *bp);

@@ -217,7 +217,7 @@ struct fp_vmacs {
 	uint8_t mac[FP_MAX_VMACS][6];
 };
 
-/* One real server of a service, its route precomputed. */
+/* One real server of a service, its route precomputed. 28 bytes. */
 struct fp_dest {
 	uint32_t ip;
 	uint32_t next_hop;  /* the server itself, or a gateway */
@@ -227,10 +227,19 @@ struct fp_dest {
 	uint8_t method;     /* enum fp_method */
 	uint8_t out_port;   /* port index towards the server */
 	uint8_t _pad[2];
+	/* IPVS's connection thresholds (ipvsadm -x/-y), per lcore: at upper
+	 * connections (active + inactive) the server is overloaded and gets
+	 * no new ones until it is below lower. 0: none. Go sets lower
+	 * (3/4 of upper when the operator gave none, as IPVS). */
+	uint32_t upper;
+	uint32_t lower;
 };
 
 /* One virtual service. Its dests are dests[first_dest .. first_dest+n_dests),
- * its scheduler table sched[sched_off .. sched_off+sched_len) (uint32). */
+ * its scheduler table sched[sched_off .. sched_off+sched_len) (uint32).
+ * Port 0 serves every port of the VIP that no other service has (IPVS's
+ * port-0 persistent service); a dest of port 0 then takes the client's
+ * destination port. */
 struct fp_service {
 	uint32_t vip;
 	uint16_t port;
@@ -244,6 +253,17 @@ struct fp_service {
 	uint32_t sched_off;
 	uint32_t sched_len;
 	uint32_t wrr_max;   /* FP_SCHED_WRR_STEP: largest normalised weight */
+	/* Persistence (ipvsadm -p): a new connection from a client network
+	 * (client & persist_mask) goes to the server its template names;
+	 * the template lasts persist_ms after the last connection it made.
+	 * 0: not persistent. */
+	uint32_t persist_ms;
+	uint32_t persist_mask;
+	/* Services of one VIP with the same persist_group (> 0) share their
+	 * templates, which then pin a server address (IPVS's fwmark services).
+	 * (44 bytes in all.) */
+	uint16_t persist_group;
+	uint8_t _pad1[2];
 };
 
 enum {
@@ -260,8 +280,17 @@ enum {
 	/* Hash schedulers (sh, mh): the client's port is hashed too
 	 * (sh-port, mh-port). */
 	FP_SVC_F_SCHED_PORT = 0x08,
+	/* IPVS's expire_quiescent_template: a template whose server has
+	 * weight 0 is replaced (rescheduled) rather than followed. */
+	FP_SVC_F_EXPIRE_QUIESCENT = 0x10,
+	/* One-packet scheduling (ipvsadm -o, UDP): every datagram is
+	 * scheduled and sent, no connection entry is kept. */
+	FP_SVC_F_ONE_PACKET = 0x20,
+	/* Some dest has an upper threshold: schedule() keeps their overload
+	 * state and the pick skips overloaded ones. */
+	FP_SVC_F_THRESHOLDS = 0x40,
 	FP_SVC_F_ALL = FP_SVC_F_EXPIRE_NODEST | FP_SVC_F_STANDBY | FP_SVC_F_SCHED_FALLBACK |
-		FP_SVC_F_SCHED_PORT,
+		FP_SVC_F_SCHED_PORT | FP_SVC_F_EXPIRE_QUIESCENT | FP_SVC_F_ONE_PACKET | FP_SVC_F_THRESHOLDS,
 };
 
 /*
@@ -338,7 +367,8 @@ struct fp_lcore_counters {
 	uint64_t evicted;          /* half-open connections evicted to make room (flood) */
 	uint64_t flood_active;     /* 1 while over security.flood_pct (a gauge) */
 	uint64_t nodest_expired;   /* connections removed: real server gone, expire_nodest_conn */
-	uint64_t _pad0[6];
+	uint64_t templates;        /* persistence templates in the table now (not in live) */
+	uint64_t _pad0[5];
 	struct fp_pkts method[FP_NUM_METHODS];
 	uint64_t punted[FP_NUM_PUNTS];
 	uint64_t drops[FP_NUM_DROPS];
@@ -367,6 +397,13 @@ struct fp_conn {
 
 enum {
 	FP_CONN_F_USED = 0x01, /* in the table */
+	/* A persistence template (IPVS's): client_ip is the client network,
+	 * client_port 0 (TCP/UDP from port 0 is dropped on ingress, so no
+	 * connection has that key), vport the service's port, rs_* the server
+	 * it pins; state NONE. Indexed by that client key only (no packet is
+	 * its reply), so repointing it in place keeps it indexed. Not counted
+	 * as a connection (active, inactive, live, traffic). */
+	FP_CONN_F_TEMPLATE = 0x02,
 };
 
 /* ---- slow path interface ---- */

@@ -396,11 +396,11 @@ static int pick_locality(struct fp_sched_lcore *l, const struct fp_service *svc,
 	return i;
 }
 
-int fp_sched_pick(struct fp_sched_lcore *l, const struct fp_snapshot *s, const struct fp_service *svc,
-		  const struct fp_traffic *rs, const struct fp_pkt *p, uint32_t now)
+/* The pick over dests d (the snapshot's, or a masked copy of them). */
+static int pick_from(struct fp_sched_lcore *l, const struct fp_snapshot *s, const struct fp_service *svc,
+		     const struct fp_dest *d, const struct fp_traffic *rs, const struct fp_pkt *p, uint32_t now)
 {
 	const uint32_t *table = fp_snap_sched(s) + svc->sched_off;
-	const struct fp_dest *d = fp_snap_dests(s) + svc->first_dest;
 	uint64_t *state = &l->state[svc->id & (FP_MAX_SERVICES - 1)];
 	uint32_t n = svc->n_dests;
 
@@ -434,6 +434,63 @@ int fp_sched_pick(struct fp_sched_lcore *l, const struct fp_snapshot *s, const s
 		return pick_locality(l, svc, d, rs, p->dst, now, FP_LBLCR_SET);
 	}
 	return -1;
+}
+
+int fp_sched_pick(struct fp_sched_lcore *l, const struct fp_snapshot *s, const struct fp_service *svc,
+		  const struct fp_traffic *rs, const struct fp_pkt *p, uint32_t now)
+{
+	return pick_from(l, s, svc, fp_snap_dests(s) + svc->first_dest, rs, p, now);
+}
+
+static int is_set(const uint64_t *bits, uint16_t id)
+{
+	return (int)(bits[id >> 6] >> (id & 63)) & 1;
+}
+
+/*
+ * Every scheduler reads weights from the copy, where an overloaded dest
+ * has weight 0. The precomputed cycles hold indices, not weights: rr's is
+ * stepped past overloaded dests (a whole cycle at most, which visits
+ * every dest of weight > 0), wrr's stepped form runs on masked weights.
+ */
+int fp_sched_pick_masked(struct fp_sched_lcore *l, const struct fp_snapshot *s, const struct fp_service *svc,
+			 const struct fp_traffic *rs, const struct fp_pkt *p, uint32_t now,
+			 const uint64_t *overloaded, struct fp_pick_scratch *scratch)
+{
+	const struct fp_dest *d = fp_snap_dests(s) + svc->first_dest;
+	const uint32_t *table = fp_snap_sched(s) + svc->sched_off;
+	uint64_t *state = &l->state[svc->id & (FP_MAX_SERVICES - 1)];
+	struct fp_dest *m = scratch->dests;
+	uint32_t n = svc->n_dests, j, usable = 0;
+	int i;
+
+	if (n > FP_MAX_REAL_SERVERS)
+		return -1;
+	for (j = 0; j < n; j++) {
+		m[j] = d[j];
+		if (is_set(overloaded, d[j].id))
+			m[j].weight = 0;
+		usable += m[j].weight != 0;
+	}
+	if (usable == 0)
+		return -1;
+	switch (svc->sched_kind) {
+	case FP_SCHED_SEQ:
+		for (j = 0; j < svc->sched_len; j++) {
+			i = pick_seq(table, svc->sched_len, state);
+			if (i >= 0 && (uint32_t)i < n && m[i].weight != 0)
+				return i;
+		}
+		return -1;
+	case FP_SCHED_WRR_STEP:
+		for (j = 0; j < svc->sched_len && j < n; j++)
+			scratch->weights[j] = m[j].weight != 0 ? table[j] : 0;
+		for (j = 0; j < svc->sched_len && j < n; j++)
+			if (scratch->weights[j] != 0)
+				return pick_wrr_step(scratch->weights, svc->sched_len, svc->wrr_max, state);
+		return -1;
+	}
+	return pick_from(l, s, svc, m, rs, p, now);
 }
 
 /* ---- snapshot checks ---- */

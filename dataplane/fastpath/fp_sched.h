@@ -47,6 +47,22 @@ struct fp_sched_lcore {
 int fp_sched_pick(struct fp_sched_lcore *l, const struct fp_snapshot *s, const struct fp_service *svc,
 		  const struct fp_traffic *rs, const struct fp_pkt *p, uint32_t now);
 
+/* Room for one service's dests and weights with the overloaded ones at
+ * weight 0 (fp_sched_pick_masked); in the worker, not on the stack. */
+struct fp_pick_scratch {
+	struct fp_dest dests[FP_MAX_REAL_SERVERS];
+	uint32_t weights[FP_MAX_REAL_SERVERS];
+};
+
+/*
+ * fp_sched_pick with the dests whose bit (by real server id) is set in
+ * overloaded taken as weight 0, as IPVS's schedulers skip a dest with
+ * IP_VS_DEST_F_OVERLOAD; -1 when every dest is overloaded or has weight 0.
+ */
+int fp_sched_pick_masked(struct fp_sched_lcore *l, const struct fp_snapshot *s, const struct fp_service *svc,
+			 const struct fp_traffic *rs, const struct fp_pkt *p, uint32_t now,
+			 const uint64_t *overloaded, struct fp_pick_scratch *scratch);
+
 /* 1 when svc's scheduler kind and table are usable (every pick ends). */
 int fp_sched_layout_ok(const struct fp_snapshot *s, const struct fp_service *svc);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fp_pkt.h"
 #include "fp_sched.h"
 #include "fp_snapshot.h"
 
@@ -84,9 +85,12 @@ static int layout_ok(const struct fp_snapshot *s)
 		    sv->id >= FP_MAX_SERVICES || sv->vip_port >= s->n_ports ||
 		    (sv->flags & ~FP_SVC_F_ALL) != 0 || !fp_sched_layout_ok(s, sv))
 			return 0;
+		/* one-packet scheduling keeps no entry: only datagrams can go so */
+		if ((sv->flags & FP_SVC_F_ONE_PACKET) && sv->proto != FP_PROTO_UDP)
+			return 0;
 		for (j = 0; j < sv->n_dests; j++)
 			if (d[j].id >= FP_MAX_REAL_SERVERS || d[j].out_port >= s->n_ports ||
-			    d[j].method >= FP_NUM_METHODS)
+			    d[j].method >= FP_NUM_METHODS || d[j].lower > d[j].upper)
 				return 0;
 	}
 	return 1;

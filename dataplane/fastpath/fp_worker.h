@@ -32,6 +32,16 @@ enum {
 	FP_SRC_BUCKETS = 4096,     /* per-source-prefix new-connection counters */
 };
 
+/* What the worker that owns a flow is chosen by (dataplane.flow_affinity):
+ * the client's address and port, or its address (or network) alone, so
+ * that every connection of one client (network) meets its persistence
+ * templates on one lcore. */
+enum fp_flow_affinity {
+	FP_AFFINITY_ADDRESS_PORT = 0,
+	FP_AFFINITY_ADDRESS = 1,     /* affinity_mask all ones */
+	FP_AFFINITY_PREFIX = 2,      /* the client's network: address & affinity_mask */
+};
+
 /* What every lcore shares: the published configuration and the rings. */
 struct fp_shared {
 	struct fp_snapshot *snap;     /* current snapshot; swapped by Go */
@@ -39,7 +49,9 @@ struct fp_shared {
 	struct rte_rcu_qsbr *rcu;     /* NULL when nothing is reclaimed (tests) */
 	uint32_t stop;
 	uint16_t n_workers;
-	uint16_t _pad;
+	uint8_t flow_affinity;        /* enum fp_flow_affinity, set before the workers start */
+	uint8_t _pad;
+	uint32_t affinity_mask;       /* FP_AFFINITY_ADDRESS, _PREFIX: what of the address is hashed */
 	struct rte_ring *inbox[FP_MAX_WORKERS]; /* hand-off ring of each worker */
 };
 
@@ -194,6 +206,10 @@ struct fp_worker {
 
 	struct fp_conn_table conns;
 	struct fp_sched_lcore sched;
+	/* bit rs id: that real server reached its upper threshold on this
+	 * lcore and has not yet fallen below its lower one */
+	uint64_t overloaded[FP_MAX_REAL_SERVERS / 64];
+	struct fp_pick_scratch pick_scratch; /* a pick that skips overloaded dests */
 	struct fp_src_bucket src_buckets[FP_SRC_BUCKETS];
 	struct fp_host hosts[FP_HOST_CACHE];
 

@@ -108,11 +108,22 @@ static void track(struct fp_worker *w, struct fp_conn *c, enum fp_tcp_table tabl
 		c->expire = w->now + w->snap->sec.flood_syn_ms;
 }
 
+/* What the table losing c changes in the counters: a template is no
+ * connection. */
+static void uncount(struct fp_worker *w, const struct fp_conn *c)
+{
+	if (FP_UNLIKELY(c->flags & FP_CONN_F_TEMPLATE)) {
+		w->cnt->templates--;
+		return;
+	}
+	w->cnt->live--;
+	gauge(w, c, c->state, -1);
+}
+
 /* Removes c as expiry does, keeping the gauges right. */
 static void forget(struct fp_worker *w, struct fp_conn *c)
 {
-	w->cnt->live--;
-	gauge(w, c, c->state, -1);
+	uncount(w, c);
 	fp_conn_remove(&w->conns, c);
 	w->burst_removed = 1;
 }
@@ -311,12 +322,158 @@ static int source_over_limit(struct fp_worker *w, uint32_t src)
 	return ++b->count > sec->src_limit;
 }
 
+/* ---- thresholds ---- */
+
+/*
+ * IPVS's IP_VS_DEST_F_OVERLOAD, per lcore: a dest is overloaded once its
+ * connections here (active + inactive) reach its upper threshold, and
+ * stays so until they are below its lower one. Kept at scheduling time:
+ * the count only rises by connections scheduled here, so the state a
+ * pick sees is the one IPVS's update at each bind and unbind would give.
+ * 1 when some dest of svc is overloaded now.
+ */
+static int update_overload(struct fp_worker *w, const struct fp_service *svc)
+{
+	const struct fp_dest *d = fp_snap_dests(w->snap) + svc->first_dest;
+	uint32_t j;
+	int any = 0;
+
+	for (j = 0; j < svc->n_dests; j++) {
+		const struct fp_traffic *t = &w->cnt->rs[d[j].id];
+		uint64_t bit = 1ULL << (d[j].id & 63), *word = &w->overloaded[d[j].id >> 6];
+		uint64_t conns = t->active + t->inactive;
+
+		if (d[j].upper == 0 || conns < d[j].lower)
+			*word &= ~bit;
+		else if (conns >= d[j].upper)
+			*word |= bit;
+		any |= (*word & bit) != 0;
+	}
+	return any;
+}
+
+/* The scheduler's pick for a new connection of svc: a dest index, or -1. */
+static int pick(struct fp_worker *w, const struct fp_service *svc, const struct fp_pkt *p)
+{
+	int i;
+
+	if ((svc->flags & FP_SVC_F_THRESHOLDS) && update_overload(w, svc))
+		i = fp_sched_pick_masked(&w->sched, w->snap, svc, w->cnt->rs, p, w->now, w->overloaded,
+			&w->pick_scratch);
+	else
+		i = fp_sched_pick(&w->sched, w->snap, svc, w->cnt->rs, p, w->now);
+	return i >= 0 && (uint32_t)i < svc->n_dests ? i : -1;
+}
+
+/* ---- persistence ---- */
+
+/* The key of the template of p's client network for svc. */
+static void template_key(const struct fp_service *svc, const struct fp_pkt *p, struct fp_key *k)
+{
+	*k = (struct fp_key){ .src_ip = p->src & svc->persist_mask, .dst_ip = p->dst, .src_port = 0,
+		.dst_port = svc->port, .proto = svc->proto, .dir = FP_DIR_IN };
+	/* a group's: client port = the group, virtual port 0 (no packet has
+	 * either port 0, so no connection has these keys) */
+	if (svc->persist_group != 0) {
+		k->src_port = svc->persist_group;
+		k->dst_port = 0;
+	}
+}
+
+/* The index among svc's dests of the server template t pins, or -1 when
+ * it left the service or (expire_quiescent_template) has weight 0. */
+static int template_dest(const struct fp_service *svc, const struct fp_dest *d, const struct fp_conn *t)
+{
+	uint32_t j;
+
+	/* a group's template pins an address: the services' dests differ */
+	for (j = 0; j < svc->n_dests; j++)
+		if (svc->persist_group != 0 ? d[j].ip == t->rs_ip : d[j].id == t->rs_id)
+			return d[j].weight == 0 && (svc->flags & FP_SVC_F_EXPIRE_QUIESCENT) ? -1 : (int)j;
+	return -1;
+}
+
+static void point(struct fp_conn *t, const struct fp_dest *d)
+{
+	t->rs_ip = d->ip;
+	t->rs_port = d->port;
+	t->rs_id = d->id;
+	t->xmit = d->method;
+}
+
+/* Points template t at dest d, or makes one for key k when t is NULL.
+ * Its key does not hold its server, so a rewrite in place keeps it
+ * indexed. NULL when the table has no room: the connection goes on
+ * without one. */
+static struct fp_conn *pin(struct fp_worker *w, const struct fp_service *svc, const struct fp_key *k,
+	struct fp_conn *t, const struct fp_dest *d)
+{
+	struct fp_conn c, *dup;
+
+	if (t != NULL) {
+		point(t, d);
+		return t;
+	}
+	memset(&c, 0, sizeof(c));
+	c.client_ip = k->src_ip;
+	c.vip = k->dst_ip;
+	c.client_port = k->src_port;
+	c.vport = k->dst_port;
+	c.proto = k->proto;
+	c.state = FP_STATE_NONE;
+	c.flags = FP_CONN_F_TEMPLATE;
+	c.svc_id = svc->id;
+	point(&c, d);
+	t = fp_conn_insert(&w->conns, &c, &dup);
+	if (t != NULL)
+		w->cnt->templates++;
+	return t;
+}
+
+/*
+ * IPVS's persistent scheduling: the server of the client network's
+ * template while it is in the service (with weight 0 too, unless
+ * expire_quiescent_template), else the scheduler's, which the template
+ * then names. A template lasts persist_ms after the last connection it
+ * gave a server (IPVS keeps it while it controls connections too).
+ */
+static int persistent_pick(struct fp_worker *w, const struct fp_service *svc, const struct fp_pkt *p)
+{
+	const struct fp_dest *d = fp_snap_dests(w->snap) + svc->first_dest;
+	struct fp_key k;
+	struct fp_conn *t;
+	int i = -1;
+
+	template_key(svc, p, &k);
+	t = fp_conn_lookup(&w->conns, &k);
+	if (t != NULL)
+		i = template_dest(svc, d, t);
+	if (i < 0) {
+		i = pick(w, svc, p);
+		if (i < 0)
+			return -1;
+		t = pin(w, svc, &k, t, &d[i]);
+	}
+	if (t != NULL)
+		t->expire = w->now + svc->persist_ms;
+	return i;
+}
+
+/* The packet's service: its port's, else the VIP's port-0 service. */
+static const struct fp_service *service_of(const struct fp_snapshot *s, const struct fp_pkt *p)
+{
+	const struct fp_service *svc = fp_service_lookup(s, p->dst, p->proto, p->dport);
+
+	return svc != NULL ? svc : fp_service_lookup(s, p->dst, p->proto, 0);
+}
+
 /* Finds the packet's service and picks a real server for it (IPVS's
  * scheduling) into bp->svc and bp->pick; bp->sched_err says why not. */
 static void schedule(struct fp_worker *w, struct fp_bpkt *bp)
 {
 	const struct fp_pkt *p = &bp->p;
-	const struct fp_service *svc = fp_service_lookup(w->snap, p->dst, p->proto, p->dport);
+	/* looked up already when its scheduling was prefetched */
+	const struct fp_service *svc = bp->svc != NULL ? bp->svc : service_of(w->snap, p);
 	int i;
 
 	bp->svc = svc;
@@ -334,12 +491,19 @@ static void schedule(struct fp_worker *w, struct fp_bpkt *bp)
 		bp->sched_err = FP_DROP_NEW_CONN_LIMIT;
 		return;
 	}
-	i = fp_sched_pick(&w->sched, w->snap, svc, w->cnt->rs, p, w->now);
-	if (i < 0 || (uint32_t)i >= svc->n_dests) {
+	i = svc->persist_ms != 0 ? persistent_pick(w, svc, p) : pick(w, svc, p);
+	if (i < 0) {
 		bp->sched_err = FP_DROP_NO_DEST;
 		return;
 	}
 	bp->pick = i;
+}
+
+/* The port a connection to d goes to: d's, or with 0 (a port-0 service's
+ * dest) the one the client sent to. */
+static uint16_t dest_port(const struct fp_dest *d, const struct fp_pkt *p)
+{
+	return d->port != 0 ? d->port : p->dport;
 }
 
 /*
@@ -360,11 +524,23 @@ void fp_prepare_new(struct fp_worker *w, struct fp_bpkt *bp, uint32_t nth)
 	if (bp->pick < 0)
 		return;
 	d = &fp_snap_dests(w->snap)[bp->svc->first_dest + (uint32_t)bp->pick];
-	k = (struct fp_key){ .src_ip = d->ip, .dst_ip = bp->p.src, .src_port = d->port,
+	k = (struct fp_key){ .src_ip = d->ip, .dst_ip = bp->p.src, .src_port = dest_port(d, &bp->p),
 		.dst_port = bp->p.sport, .proto = bp->p.proto, .dir = FP_DIR_OUT };
 	fp_conn_prefetch(t, &k);
 	if (t->free == 0 && t->hw + nth < t->capacity)
 		__builtin_prefetch(&t->conns[t->hw + nth], 1, 3); /* for writing */
+}
+
+void fp_prefetch_sched(struct fp_worker *w, struct fp_bpkt *bp)
+{
+	const struct fp_service *svc = service_of(w->snap, &bp->p);
+	struct fp_key k;
+
+	bp->svc = svc;
+	if (svc == NULL || svc->persist_ms == 0)
+		return;
+	template_key(svc, &bp->p, &k);
+	fp_conn_prefetch(&w->conns, &k);
 }
 
 /* The tag of c's reply key: a reply in the burst that made c must find it. */
@@ -377,9 +553,13 @@ static uint32_t reply_tag(const struct fp_worker *w, const struct fp_conn *c)
 }
 
 /* Half-open and closed connections give way to new ones when the table
- * is full; established ones never do (IPVS's drop_entry). */
+ * is full; established ones never do (IPVS's drop_entry). Persistence
+ * templates do too: losing one costs stickiness, not a connection, and a
+ * table full of them would refuse every new client. */
 static int evictable(const struct fp_conn *c)
 {
+	if (c->flags & FP_CONN_F_TEMPLATE)
+		return 1;
 	if (c->proto != FP_PROTO_TCP)
 		return 0;
 	switch (c->state) {
@@ -427,28 +607,35 @@ static int flooded(struct fp_worker *w)
 	return on;
 }
 
+/* The connection of bp's packet to dest d, not yet in the table. */
+static void conn_for(const struct fp_worker *w, const struct fp_bpkt *bp, const struct fp_dest *d,
+	struct fp_conn *out)
+{
+	const struct fp_pkt *p = &bp->p;
+
+	memset(out, 0, sizeof(*out));
+	out->client_ip = p->src;
+	out->vip = p->dst;
+	out->rs_ip = d->ip;
+	out->client_port = p->sport;
+	out->vport = p->dport;
+	out->rs_port = dest_port(d, p);
+	out->proto = p->proto;
+	out->state = p->proto == FP_PROTO_UDP ? FP_STATE_UDP : FP_STATE_NONE;
+	out->xmit = d->method;
+	out->svc_id = bp->svc->id;
+	out->rs_id = d->id;
+	out->cseq_hi = (uint16_t)(p->tcp_seq >> 16);
+	out->expire = w->now + w->snap->timeouts_ms[out->state];
+}
+
 static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, const struct fp_dest *d,
 	enum fp_drop *why)
 {
-	const struct fp_pkt *p = &bp->p;
-	const struct fp_snapshot *s = w->snap;
 	const struct fp_service *svc = bp->svc;
 	struct fp_conn c, *cp, *dup;
 
-	memset(&c, 0, sizeof(c));
-	c.client_ip = p->src;
-	c.vip = p->dst;
-	c.rs_ip = d->ip;
-	c.client_port = p->sport;
-	c.vport = p->dport;
-	c.rs_port = d->port;
-	c.proto = p->proto;
-	c.state = p->proto == FP_PROTO_UDP ? FP_STATE_UDP : FP_STATE_NONE;
-	c.xmit = d->method;
-	c.svc_id = svc->id;
-	c.rs_id = d->id;
-	c.cseq_hi = (uint16_t)(p->tcp_seq >> 16);
-	c.expire = w->now + s->timeouts_ms[c.state];
+	conn_for(w, bp, d, &c);
 	flooded(w);
 	cp = fp_conn_insert(&w->conns, &c, &dup);
 	if (cp == NULL && dup == NULL && evict_one(w))
@@ -464,6 +651,21 @@ static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, const s
 	w->cnt->rs[d->id].conns++;
 	gauge(w, cp, cp->state, 1);
 	return cp;
+}
+
+/*
+ * One-packet scheduling (IPVS's ops): the datagram goes to its server as
+ * through a connection that is never entered in the table, counted as
+ * one, so the next datagram is scheduled anew.
+ */
+static enum fp_verdict one_packet(struct fp_worker *w, struct fp_bpkt *bp, const struct fp_dest *d)
+{
+	struct fp_conn c;
+
+	conn_for(w, bp, d, &c);
+	w->cnt->svc[c.svc_id].conns++;
+	w->cnt->rs[c.rs_id].conns++;
+	return xmit_in[c.xmit](w, bp, &c, 1);
 }
 
 /*
@@ -487,6 +689,8 @@ static enum fp_verdict open_conn(struct fp_worker *w, struct fp_bpkt *bp, struct
 	v = fp_check_mtu(w, bp, d->out_port, d->method == FP_METHOD_TUN ? FP_IP_LEN : 0, bp->p.dst);
 	if (v != FP_V_LOOKUP)
 		return v;
+	if (FP_UNLIKELY(bp->svc->flags & FP_SVC_F_ONE_PACKET))
+		return one_packet(w, bp, d);
 	*cp = new_conn(w, bp, d, &why);
 	return *cp == NULL ? fp_drop(w, why) : FP_V_LOOKUP;
 }
@@ -629,10 +833,7 @@ enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_con
 
 static void on_expire(void *ctx, struct fp_conn *c)
 {
-	struct fp_worker *w = ctx;
-
-	w->cnt->live--;
-	gauge(w, c, c->state, -1);
+	uncount(ctx, c);
 }
 
 /*

@@ -69,6 +69,8 @@ type HarnessConfig struct {
 	Index         int // which of them this one is
 	NeighCapacity int
 	PuntReserve   int // punt ring slots kernel-bound packets leave free (0: 256, as govsd)
+	FlowAffinity  FlowAffinity
+	AffinityBits  int // AffinityPrefix's prefix length
 }
 
 // NewHarness builds a worker in C heap memory.
@@ -90,6 +92,7 @@ func NewHarness(cfg HarnessConfig) (*Harness, error) {
 	if err != nil {
 		return nil, err
 	}
+	sh.SetFlowAffinity(cfg.FlowAffinity, cfg.AffinityBits)
 	hs := &Harness{sh: sh, pub: NewPublisher(sh)}
 	if hs.w, err = NewWorker(mem, sh, WorkerConfig{Index: cfg.Index, Burst: MaxBurst, ConnCapacity: cfg.ConnCapacity, HashSeed: 0x9E3779B97F4A7C15, TSCHz: 1000, PuntReserve: cfg.PuntReserve}); err != nil {
 		hs.Close()
@@ -289,6 +292,7 @@ type Conn struct {
 	Proto, State, Method      uint8
 	SvcID, RSID               uint16
 	Expire                    uint32
+	Template                  bool // a persistence template (FP_CONN_F_TEMPLATE)
 }
 
 // Lookup finds a connection in the worker's table.
@@ -303,7 +307,7 @@ func (hs *Harness) Lookup(k ConnKey) (Conn, bool) {
 	}
 	return Conn{ClientIP: uint32(c.client_ip), VIP: uint32(c.vip), RSIP: uint32(c.rs_ip), ClientPort: uint16(c.client_port),
 		VPort: uint16(c.vport), RSPort: uint16(c.rs_port), Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.xmit),
-		SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id), Expire: uint32(c.expire)}, true
+		SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id), Expire: uint32(c.expire), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0}, true
 }
 
 // Conns is the number of connections in the worker's table.

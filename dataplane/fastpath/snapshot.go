@@ -29,6 +29,10 @@ type Dest struct {
 	ID                  uint16 // stable counter id, < MaxRealServers
 	Method              uint8  // lb.Method values
 	OutPort             uint8
+	// Upper and Lower are the connection thresholds on each lcore (IPVS's
+	// -x and -y): at Upper connections the server gets no new ones until
+	// it has fewer than Lower. Upper 0: none; Lower <= Upper.
+	Upper, Lower uint32
 }
 
 // SchedKind says how the lcores read a service's scheduler table.
@@ -89,6 +93,19 @@ type Service struct {
 	// the VIP is answered or forwarded (drop vip_standby). Set on every
 	// service of the VIP.
 	Standby bool
+	// PersistMs is how long a persistence template outlives the last
+	// connection it gave a server (0: not persistent); PersistMask the
+	// client network a template is for (client & mask).
+	PersistMs, PersistMask uint32
+	// ExpireQuiescent: a template whose server has weight 0 is replaced
+	// rather than followed (IPVS's expire_quiescent_template).
+	ExpireQuiescent bool
+	// OnePacket schedules every datagram anew and keeps no connection
+	// (UDP only).
+	OnePacket bool
+	// PersistGroup > 0: the services of the VIP with the same group share
+	// their templates, which pin a server address.
+	PersistGroup uint16
 }
 
 // RPFilter is the reverse-path check on ingress (enum fp_rp_filter).
@@ -273,10 +290,21 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 		if sv.SchedPort {
 			c.flags |= C.FP_SVC_F_SCHED_PORT
 		}
+		if sv.ExpireQuiescent {
+			c.flags |= C.FP_SVC_F_EXPIRE_QUIESCENT
+		}
+		if sv.OnePacket {
+			c.flags |= C.FP_SVC_F_ONE_PACKET
+		}
+		c.persist_ms, c.persist_mask, c.persist_group = C.uint32_t(sv.PersistMs), C.uint32_t(sv.PersistMask), C.uint16_t(sv.PersistGroup)
 		for _, d := range sv.Dests {
 			cd := &dests[nd]
 			cd.ip, cd.next_hop, cd.weight = C.uint32_t(d.IP), C.uint32_t(d.NextHop), C.uint32_t(d.Weight)
 			cd.port, cd.id, cd.method, cd.out_port = C.uint16_t(d.Port), C.uint16_t(d.ID), C.uint8_t(d.Method), C.uint8_t(d.OutPort)
+			cd.upper, cd.lower = C.uint32_t(d.Upper), C.uint32_t(d.Lower)
+			if d.Upper != 0 {
+				c.flags |= C.FP_SVC_F_THRESHOLDS
+			}
 			nd++
 		}
 		for _, e := range sv.Table {

@@ -52,6 +52,30 @@ func NewShared(mem Memory, workers int, rcu bool) (*Shared, error) {
 	return sh, nil
 }
 
+// FlowAffinity is what the worker that owns a flow is chosen by.
+type FlowAffinity uint8
+
+const (
+	// AffinityAddressPort hashes the client's address and port.
+	AffinityAddressPort FlowAffinity = C.FP_AFFINITY_ADDRESS_PORT
+	// AffinityAddress hashes the address alone: every flow of a client
+	// reaches one worker, and its persistence templates there.
+	AffinityAddress FlowAffinity = C.FP_AFFINITY_ADDRESS
+	// AffinityPrefix hashes the client's network (a prefix length).
+	AffinityPrefix FlowAffinity = C.FP_AFFINITY_PREFIX
+)
+
+// SetFlowAffinity chooses how flows are given to workers: a, and for
+// AffinityPrefix the network's prefix length (1..32). Call it before any
+// worker runs (it is start-time).
+func (sh *Shared) SetFlowAffinity(a FlowAffinity, prefixBits int) {
+	mask := ^uint32(0)
+	if a == AffinityPrefix && prefixBits >= 1 && prefixBits < 32 {
+		mask <<= 32 - prefixBits
+	}
+	sh.ptr.flow_affinity, sh.ptr.affinity_mask = C.uint8_t(a), C.uint32_t(mask)
+}
+
 // SetInbox registers worker i's hand-off ring (struct rte_ring *).
 func (sh *Shared) SetInbox(i int, ring unsafe.Pointer) {
 	sh.ptr.inbox[i] = (*C.struct_rte_ring)(ring)

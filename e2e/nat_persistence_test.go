@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// persistVPort is the persistent rr service TestNATPersistenceSameServer
+// adds for itself.
+const persistVPort = 83
+
+// TestNATPersistenceSameServer: connections from one client to a
+// persistent service (persistence_timeout, ipvsadm -p) all reach the
+// server the first one got, although rr alone would rotate them over the
+// three servers.
+func TestNATPersistenceSameServer(t *testing.T) {
+	env := natLab(t)
+	t.Cleanup(func() { env.restoreBase(t) })
+	conf := env.base.clone()
+	conf.Services = append(conf.Services, svcConf{Name: "sticky", Proto: "tcp", Port: persistVPort, Sched: "rr", RS: allServers(rsHTTPPort, 1)})
+	// the renderer has no persistence key: add it under the service's scheduler
+	yaml := strings.Replace(string(conf.YAML()), "    port: 83\n    scheduler: rr\n", "    port: 83\n    scheduler: rr\n    persistence_timeout: 300s\n", 1)
+	if !strings.Contains(yaml, "persistence_timeout") {
+		t.Fatal("the sticky service is not in the rendered configuration")
+	}
+	if _, err := env.d.reload([]byte(yaml), 10*time.Second); err != nil {
+		t.Fatalf("reload adding the persistent service: %v", err)
+	}
+	remote := fmt.Sprintf("%s:%d", vip, persistVPort)
+	var idents []string
+	for range 6 {
+		c, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
+		if err != nil {
+			t.Fatalf("connect to %s: %v", remote, err)
+		}
+		ident, err := httpGetServerCloses(c, 5*time.Second)
+		if err != nil {
+			t.Fatalf("GET %s: %v (answer %q)", remote, err, ident)
+		}
+		idents = append(idents, ident)
+	}
+	for _, id := range idents {
+		if id != idents[0] {
+			t.Fatalf("connections of one client to a persistent service were answered by %v, want one server", idents)
+		}
+	}
+	if env.lab.Server(idents[0]) == nil {
+		t.Fatalf("answered %q, no server ident", idents[0])
+	}
+}
