@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -120,7 +121,7 @@ ports:
 		}
 		fmt.Fprintf(&b, "  - {name: %s, device: \"net_tap%d,iface=%s\", address: %s%s}\n", p.Name, i, p.Iface, p.Addr, mtu)
 	}
-	fmt.Fprintf(&b, "admin: {socket: %s}\nservices:\n", c.Socket)
+	fmt.Fprintf(&b, "admin: {socket: %s, state_file: %s}\nservices:\n", c.Socket, filepath.Join(filepath.Dir(c.Socket), "state.json"))
 	for _, s := range c.Services {
 		fmt.Fprintf(&b, "  - name: %s\n    vip: %s\n    protocol: %s\n    port: %d\n    scheduler: %s\n    real_servers:\n",
 			s.Name, vip, s.Proto, s.Port, s.Sched)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -140,7 +141,7 @@ ports:
 	for i, p := range c.ports() {
 		fmt.Fprintf(&b, "  - {name: %s, device: \"net_tap%d,iface=%s\", address: %s}\n", p.Name, i, p.Iface, p.Addr)
 	}
-	fmt.Fprintf(&b, "admin: {socket: %s}\nservices:\n", c.Socket)
+	fmt.Fprintf(&b, "admin: {socket: %s, state_file: %s}\nservices:\n", c.Socket, filepath.Join(filepath.Dir(c.Socket), "state.json"))
 	for _, s := range c.Services {
 		fmt.Fprintf(&b, "  - name: %s\n    vip: %s\n    protocol: tcp\n    port: %d\n    scheduler: rr\n", s.Name, vip, s.Port)
 		fmt.Fprintf(&b, "    quorum: 1\n    inhibit_on_failure: %v\n    expire_nodest_conn: false\n    check: %s\n", s.Inhibit, s.Check)

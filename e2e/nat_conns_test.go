@@ -39,6 +39,9 @@ func TestNATConnListing(t *testing.T) {
 		t.Fatalf("the connection from %s to %s (answered by %s): line %q, want TCP EXPIRE ESTABLISHED %s %s %s; listing:\n%s",
 			local, echoAddr, server, line, local, echoAddr, server, out)
 	}
+	if out := govsctl(t, env.d, "conns", "-n", "1"); strings.Count(out, "\n") != 3 {
+		t.Errorf("govsctl conns -n 1: want the heading and one connection:\n%s", out)
+	}
 	host, _, _ := strings.Cut(local, ":")
 	for _, args := range [][]string{
 		{"-state", "TIME_WAIT"},

@@ -71,6 +71,7 @@ func run(ctx context.Context, o options) error {
 	defer func() {
 		step("stopping govsd")
 		d.Stop(10 * time.Second)
+		os.Remove(cfg.Admin.StatePath()) // the demo's overrides, cleared anyway
 	}()
 	daemonErr := func(err error) error {
 		if ctx.Err() != nil {
@@ -131,6 +132,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if err := showKernelPath(ctx, lab, topo, cl, o.govsctl); err != nil {
 		return daemonErr(fmt.Errorf("kernel-side interface: %w", err))
+	}
+	if err := showRuntime(ctx, lab, topo, cl, o.govsctl); err != nil {
+		return daemonErr(fmt.Errorf("runtime controls: %w", err))
 	}
 	for _, args := range [][]string{{"list"}, {"stats"}, {"lcores"}} {
 		if err := govsctl(ctx, o.govsctl, topo.socket, args...); err != nil {

@@ -28,7 +28,12 @@ var commands = []command{
 	{"conns", "list connections (ipvsadm -Lnc): -proto, -vip, -server, -client, -state filters", conns},
 	{"vrrp", "VRRP instances: state, priority, master, group, tracking, adverts, rejects", show("/v1/vrrp", vrrpText)},
 	{"reload", "re-read and apply the configuration file", reload},
+	{"server", "runtime override of a real server: set-weight, drain, maint, ready, clear", serverCmd},
+	{"overrides", "list the runtime overrides; overrides clear drops them all", overridesCmd},
+	{"zero", "zero the listed counters of every service, or of SVC (ipvsadm -Z); /metrics keeps counting", zeroCmd},
+	{"rate", "connections, packets and bytes per second per service and real server (ipvsadm -Ln --rate)", show("/v1/services", rateText)},
 	{"realserver", "set up this host as a DR/TUN real server: setup, teardown, status", realserverCmd},
+	{"import", "convert ipvsadm -Sn output or keepalived.conf to a govs configuration", importCmd},
 }
 
 func lookup(name string) *command {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 
 	"github.com/govs-project/govs/control/admin"
@@ -18,6 +19,7 @@ func conns(e *env, args []string) error {
 	client := fs.String("client", "", "only from this client: `ADDR` or a network ADDR/LEN")
 	state := fs.String("state", "", "only in this `STATE` (ESTABLISHED, SYN_RECV, TIME_WAIT, UDP...)")
 	limit := fs.Int("page", 0, "connections per request (`N`; 0: the daemon's maximum)")
+	most := fs.Int("n", 0, "stop after `N` connections (0: all)")
 	fs.BoolVar(&e.json, "json", e.json, "print each page as a JSON line")
 	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
@@ -38,14 +40,33 @@ func conns(e *env, args []string) error {
 			return err
 		}
 	}
-	return admin.Dial(e.socket).EachConnPage(f, func(p admin.ConnPage) error {
-		if e.json {
-			b, err := json.Marshal(p)
-			if err == nil {
-				_, err = e.stdout.Write(append(b, '\n'))
-			}
+	shown := 0
+	err = admin.Dial(e.socket).EachConnPage(f, func(p admin.ConnPage) error {
+		if *most > 0 && shown+len(p.Conns) >= *most {
+			p.Conns = p.Conns[:*most-shown]
+		}
+		shown += len(p.Conns)
+		if err := printConnPage(e, p); err != nil {
 			return err
 		}
-		return admin.FormatConns(e.stdout, p.Conns)
+		if *most > 0 && shown >= *most {
+			return errEnough
+		}
+		return nil
 	})
+	if errors.Is(err, errEnough) {
+		return nil
+	}
+	return err
+}
+
+func printConnPage(e *env, p admin.ConnPage) error {
+	if e.json {
+		b, err := json.Marshal(p)
+		if err == nil {
+			_, err = e.stdout.Write(append(b, '\n'))
+		}
+		return err
+	}
+	return admin.FormatConns(e.stdout, p.Conns)
 }
