@@ -49,4 +49,16 @@ func TestNATPersistenceSameServer(t *testing.T) {
 	if env.lab.Server(idents[0]) == nil {
 		t.Fatalf("answered %q, no server ident", idents[0])
 	}
+	// shown as IPVS shows it: the option after the scheduler, the
+	// template in the connection listing (client port 0, state NONE)
+	if out := govsctl(t, env.d, "list"); !strings.Contains(out, remote+" rr persistent 300\n") {
+		t.Errorf("govsctl list does not show the service persistent:\n%s", out)
+	}
+	if out := govsctl(t, env.d, "save"); !strings.Contains(out, "-A -t "+remote+" -s rr -p 300\n") {
+		t.Errorf("govsctl save lacks -p 300:\n%s", out)
+	}
+	out := govsctl(t, env.d, "conns", "-vip", remote, "-state", "NONE")
+	if !strings.Contains(out, clientIP+":0 ") {
+		t.Errorf("govsctl conns shows no template for %s:\n%s", clientIP, out)
+	}
 }

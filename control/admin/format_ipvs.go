@@ -32,7 +32,7 @@ func formatList(w io.Writer, svcs []Service, now time.Time) error {
 	b.WriteString("Prot LocalAddress:Port Scheduler Flags\n")
 	b.WriteString("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
 	for _, s := range sortedServices(svcs) {
-		line(&b, "%s %s", serviceName(s), s.Scheduler)
+		line(&b, "%s %s%s", serviceName(s), s.Scheduler, serviceFlags(s))
 		for _, rs := range sortedRealServers(s.RealServers) {
 			line(&b, "  -> %-28s %-7s %-6d %-10d %-10d %s", hostPort(rs.Address, rs.Port),
 				forward(rs.Method), rs.Weight, rs.ActiveConns, rs.InactiveConns, strings.TrimSpace(healthColumn(rs, now)+" "+overrideMark(rs.Override)))

@@ -14,9 +14,9 @@ func FormatRules(w io.Writer, svcs []Service) error {
 	var b strings.Builder
 	for _, s := range sortedServices(svcs) {
 		vs := ruleProto(s.Protocol) + " " + hostPort(s.VIP, s.Port)
-		line(&b, "-A %s -s %s", vs, s.Scheduler)
+		line(&b, "-A %s -s %s%s", vs, s.Scheduler, ruleFlags(s))
 		for _, rs := range sortedRealServers(s.RealServers) {
-			line(&b, "-a %s -r %s %s -w %d", vs, hostPort(rs.Address, rs.Port), ruleMethod(rs.Method), rs.Weight)
+			line(&b, "-a %s -r %s %s -w %d%s", vs, hostPort(rs.Address, rs.Port), ruleMethod(rs.Method), rs.Weight, ruleThresholds(rs))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

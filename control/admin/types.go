@@ -37,6 +37,10 @@ type RealServer struct {
 	// Override is the operator's runtime override (govsctl server ...).
 	Override *Override `json:"override,omitempty"`
 	Rate     *Rates    `json:"rate,omitempty"` // in /v1/services, once estimated
+
+	// Connection thresholds as configured (ipvsadm -x/-y); 0: none.
+	UpperThreshold uint32 `json:"upper_threshold,omitempty"`
+	LowerThreshold uint32 `json:"lower_threshold,omitempty"`
 }
 
 // Service is one virtual service and its real servers.
@@ -46,6 +50,13 @@ type Service struct {
 	Protocol    string       `json:"protocol"` // tcp | udp
 	Port        uint16       `json:"port"`
 	Scheduler   string       `json:"scheduler"`
+	// The IPVS options of the service, as configured: what ipvsadm -Ln
+	// shows after the scheduler.
+	SchedulerFlags     []string `json:"scheduler_flags,omitempty"`
+	PersistenceTimeout float64  `json:"persistence_timeout_s,omitempty"` // 0: not persistent
+	PersistenceMask    string   `json:"persistence_mask,omitempty"`      // a netmask; empty: /32
+	PersistenceGroup   string   `json:"persistence_group,omitempty"`
+	OnePacket          bool     `json:"one_packet,omitempty"`
 	Stats       Counters     `json:"stats"`
 	RealServers []RealServer `json:"real_servers"`
 

@@ -73,6 +73,7 @@ func (d *Daemon) Services() []admin.Service {
 	if d.health != nil {
 		out = withHealth(out, d.cfg.Load(), d.health.Servers(), d.log)
 	}
+	out = withOptions(out, d.cfg.Load())
 	return withOverrides(out, d.overrides.snapshot())
 }
 
