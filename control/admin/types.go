@@ -45,20 +45,20 @@ type RealServer struct {
 
 // Service is one virtual service and its real servers.
 type Service struct {
-	Name        string       `json:"name"`
-	VIP         string       `json:"vip"`
-	Protocol    string       `json:"protocol"` // tcp | udp
-	Port        uint16       `json:"port"`
-	Scheduler   string       `json:"scheduler"`
+	Name      string `json:"name"`
+	VIP       string `json:"vip"`
+	Protocol  string `json:"protocol"` // tcp | udp
+	Port      uint16 `json:"port"`
+	Scheduler string `json:"scheduler"`
 	// The IPVS options of the service, as configured: what ipvsadm -Ln
 	// shows after the scheduler.
-	SchedulerFlags     []string `json:"scheduler_flags,omitempty"`
-	PersistenceTimeout float64  `json:"persistence_timeout_s,omitempty"` // 0: not persistent
-	PersistenceMask    string   `json:"persistence_mask,omitempty"`      // a netmask; empty: /32
-	PersistenceGroup   string   `json:"persistence_group,omitempty"`
-	OnePacket          bool     `json:"one_packet,omitempty"`
-	Stats       Counters     `json:"stats"`
-	RealServers []RealServer `json:"real_servers"`
+	SchedulerFlags     []string     `json:"scheduler_flags,omitempty"`
+	PersistenceTimeout float64      `json:"persistence_timeout_s,omitempty"` // 0: not persistent
+	PersistenceMask    string       `json:"persistence_mask,omitempty"`      // a netmask; empty: /32
+	PersistenceGroup   string       `json:"persistence_group,omitempty"`
+	OnePacket          bool         `json:"one_packet,omitempty"`
+	Stats              Counters     `json:"stats"`
+	RealServers        []RealServer `json:"real_servers"`
 
 	Rate *Rates `json:"rate,omitempty"` // in /v1/services, once estimated
 }
