@@ -200,3 +200,33 @@ func TestReplyInTheBurstOfItsSYN(t *testing.T) {
 		t.Fatalf("SYN to %v and its reply in one burst: %v, %v %v", dstAddr(out[0].Frame), out[0].Verdict, out[1].Verdict, out[1].Drop)
 	}
 }
+
+// Two services of one VIP NAT to the same server port: a client that
+// reuses its port for the second one gives the new connection the first
+// one's reply tuple. While the first is live the SYN is refused
+// (reply_tuple_taken: its replies would be the other's); once it is
+// closed (TIME_WAIT) it gives way, as conn_reuse_mode lets it.
+func TestSYNToAnotherServiceOnAClosedReplyTuple(t *testing.T) {
+	spec := testSpec(1, 0, 0) // web: only rsAddrs[0]
+	alt := spec.Services[0]
+	alt.Name, alt.Port = "alt", 81
+	spec.Services = append(spec.Services, alt)
+	r := newRig(t, 64, spec)
+
+	r.expectSent(tcpFrame(t, macClient, macWAN, client, 40001, vip, 80, true, false, ""), 0)
+	r.expectDrop(tcpFrame(t, macClient, macWAN, client, 40001, vip, 81, true, false, ""), 0, fastpath.DropReplyTupleTaken)
+
+	closeNAT(t, r, 40002)
+	reused := r.h.Counters().Lcore().Reused
+	syn := tcpFrame(t, macClient, macWAN, client, 40002, vip, 81, true, false, "")
+	r.expectSent(syn, 0)
+	if got := r.h.Counters().Lcore().Reused; got != reused+1 {
+		t.Errorf("reused %d -> %d, want one more", reused, got)
+	}
+	if c, ok := r.conn(client, 40002, vip, 81, packet.ProtoTCP); !ok || c.VPort != 81 {
+		t.Fatalf("the new connection to :81: %+v, %v", c, ok)
+	}
+	if _, ok := r.conn(client, 40002, vip, 80, packet.ProtoTCP); ok {
+		t.Error("the closed connection to :80 is still in the table")
+	}
+}

@@ -176,6 +176,30 @@ func TestRSTOutOfWindow(t *testing.T) {
 	}
 }
 
+// Before the client has acknowledged anything its RST is not checked: a
+// server whose TIME_WAIT holds the reused tuple answers the new SYN with
+// an ACK of the old connection, the client resets with that ACK's number
+// (RFC 793, SYN-SENT), and the RST must reach the server so that the
+// client's next SYN is accepted.
+func TestRSTBeforeTheClientAcked(t *testing.T) {
+	r := rigWith(t, 64, func(s *Spec) { s.Security.RSTCheck = true })
+	syn := func() []byte {
+		return segment(t, client, 3001, 80, func(tcp *layers.TCP) { tcp.Seq, tcp.SYN = 1_000_000, true })
+	}
+	o := r.expectSent(syn(), 0)
+	rs := dstAddr(o.Frame)
+	r.expectSent(tcpSeg(t, macRS[0], macLAN, rs, 8080, client, 3001, flACK, ""), 1) // the challenge ACK
+	r.expectSent(segment(t, client, 3001, 80, func(tcp *layers.TCP) { tcp.Seq, tcp.RST = 77_000_000, true }), 0)
+	if c, _ := r.conn(client, 3001, vip, 80, packet.ProtoTCP); c.State != StateClose {
+		t.Fatalf("state %s after the client's RST, want CLOSE", StateName(c.State))
+	}
+	reused := r.h.Counters().Lcore().Reused
+	r.expectSent(syn(), 0) // the retransmitted SYN opens the connection anew
+	if got := r.h.Counters().Lcore().Reused; got != reused+1 {
+		t.Errorf("reused %d -> %d after the retransmitted SYN, want one more", reused, got)
+	}
+}
+
 // An oversized datagram with DF gets fragmentation-needed before any
 // connection is made for it; one of a connection gets it and the
 // connection stays as it was. Without DF it is dropped: we do not fragment.

@@ -83,6 +83,9 @@ const (
 	DropKernelFull      Drop = C.FP_DROP_KERNEL_FULL
 	DropDestUnavailable Drop = C.FP_DROP_DEST_UNAVAILABLE
 	DropVIPStandby      Drop = C.FP_DROP_VIP_STANDBY // the VIP's VRRP instance is not MASTER
+	// the server-side tuple is a live connection's: the client's port
+	// through another service to the same server port
+	DropReplyTupleTaken Drop = C.FP_DROP_REPLY_TUPLE_TAKEN
 )
 
 // Punt is why a packet went to the Go slow path (enum fp_punt).

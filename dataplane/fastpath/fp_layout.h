@@ -109,7 +109,8 @@ enum { FP_NUM_TCP_STATES = FP_STATE_UDP };
 	X(SOURCE_ROUTE, "source_route")      /* loose or strict source route option */ \
 	X(KERNEL_FULL, "kernel_full")        /* for the kernel interface, the punt ring down to its reserve */ \
 	X(DEST_UNAVAILABLE, "dest_unavailable") /* a client packet of a connection whose real server left */ \
-	X(VIP_STANDBY, "vip_standby")        /* to a VIP whose VRRP instance is not MASTER */
+	X(VIP_STANDBY, "vip_standby")        /* to a VIP whose VRRP instance is not MASTER */ \
+	X(REPLY_TUPLE_TAKEN, "reply_tuple_taken") /* the server-side tuple is a live connection's (same client port, another service, same server) */
 
 #define FP_ENUM_DROP(id, name) FP_DROP_##id,
 enum fp_drop { FP_DROPS(FP_ENUM_DROP) FP_NUM_DROPS };
@@ -404,6 +405,11 @@ enum {
 	 * its reply), so repointing it in place keeps it indexed. Not counted
 	 * as a connection (active, inactive, live, traffic). */
 	FP_CONN_F_TEMPLATE = 0x02,
+	/* The client has acknowledged something after its SYN: from then on
+	 * its RSTs must be in window (before, its RST answers a stray ACK,
+	 * e.g. a server's TIME_WAIT challenge ACK to a reused port, with that
+	 * ACK's number: RFC 793's reset in SYN-SENT). */
+	FP_CONN_F_CLIENT_ACKED = 0x04,
 };
 
 /* ---- slow path interface ---- */

@@ -629,6 +629,19 @@ static void conn_for(const struct fp_worker *w, const struct fp_bpkt *bp, const 
 	out->expire = w->now + w->snap->timeouts_ms[out->state];
 }
 
+/*
+ * IPVS's conn_reuse_mode=1: a SYN that finds a connection of the same
+ * client address and port in TIME_WAIT or CLOSE starts a new connection:
+ * the old entry goes, and the SYN is scheduled (so weights, drains and
+ * removals apply to clients that reuse ports).
+ */
+static int reusable(const struct fp_conn *c, const struct fp_pkt *p)
+{
+	return c->proto == FP_PROTO_TCP &&
+		(p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) == FP_TCP_SYN &&
+		(c->state == FP_STATE_TIME_WAIT || c->state == FP_STATE_CLOSE);
+}
+
 static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, const struct fp_dest *d,
 	enum fp_drop *why)
 {
@@ -638,10 +651,18 @@ static struct fp_conn *new_conn(struct fp_worker *w, struct fp_bpkt *bp, const s
 	conn_for(w, bp, d, &c);
 	flooded(w);
 	cp = fp_conn_insert(&w->conns, &c, &dup);
+	if (cp == NULL && dup != NULL && reusable(dup, &bp->p)) {
+		/* The client reused its port for another service that NATs to the
+		 * same server port: the old connection's reply tuple is the new
+		 * one's. Closed, it gives way (conn_reuse_mode); live, it stays. */
+		forget(w, dup);
+		w->cnt->reused++;
+		cp = fp_conn_insert(&w->conns, &c, &dup);
+	}
 	if (cp == NULL && dup == NULL && evict_one(w))
 		cp = fp_conn_insert(&w->conns, &c, &dup);
 	if (cp == NULL) {
-		*why = FP_DROP_CONN_TABLE_FULL;
+		*why = dup != NULL ? FP_DROP_REPLY_TUPLE_TAKEN : FP_DROP_CONN_TABLE_FULL;
 		return NULL;
 	}
 	w->burst_created |= 1ULL << (w->tags[bp->key] & 63) | 1ULL << (reply_tag(w, cp) & 63);
@@ -696,31 +717,21 @@ static enum fp_verdict open_conn(struct fp_worker *w, struct fp_bpkt *bp, struct
 }
 
 /*
- * IPVS's conn_reuse_mode=1: a SYN that finds a connection of the same
- * client address and port in TIME_WAIT or CLOSE starts a new connection:
- * the old entry goes, and the SYN is scheduled (so weights, drains and
- * removals apply to clients that reuse ports).
- */
-static int reusable(const struct fp_conn *c, const struct fp_pkt *p)
-{
-	return c->proto == FP_PROTO_TCP &&
-		(p->tcp_flags & (FP_TCP_SYN | FP_TCP_ACK | FP_TCP_RST)) == FP_TCP_SYN &&
-		(c->state == FP_STATE_TIME_WAIT || c->state == FP_STATE_CLOSE);
-}
-
-/*
  * RFC 5961's idea, within the 32-byte conn: a client's RST must carry a
  * sequence number near the one its last segment carried (the top 16 bits
  * within one of those seen: about 64-128 KiB either way), or a blind
  * attacker guessing one in 2^32 could make us forget a live connection.
- * The server side's RSTs come from the server segment, which the reverse
- * path check protects.
+ * It applies once the client has acknowledged after its SYN: until then
+ * its RST may rightly carry a number from another sequence space (the
+ * ACK it answers). The server side's RSTs come from the server segment,
+ * which the reverse path check protects.
  */
 static int rst_in_window(const struct fp_worker *w, const struct fp_bpkt *bp, const struct fp_conn *c)
 {
 	uint16_t d;
 
-	if (!(bp->p.tcp_flags & FP_TCP_RST) || c->proto != FP_PROTO_TCP || !w->snap->sec.rst_check)
+	if (!(bp->p.tcp_flags & FP_TCP_RST) || c->proto != FP_PROTO_TCP || !w->snap->sec.rst_check ||
+	    !(c->flags & FP_CONN_F_CLIENT_ACKED))
 		return 1;
 	d = (uint16_t)((uint16_t)(bp->p.tcp_seq >> 16) - c->cseq_hi);
 	return d <= 1 || d == 0xffff;
@@ -762,8 +773,11 @@ static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct
 	} else if (!rst_in_window(w, bp, c)) {
 		return fp_drop(w, FP_DROP_RST_OUT_OF_WINDOW);
 	}
-	if (c->proto == FP_PROTO_TCP && !(bp->p.tcp_flags & FP_TCP_RST))
+	if (c->proto == FP_PROTO_TCP && !(bp->p.tcp_flags & FP_TCP_RST)) {
 		c->cseq_hi = (uint16_t)(bp->p.tcp_seq >> 16);
+		if ((bp->p.tcp_flags & (FP_TCP_SYN | FP_TCP_ACK)) == FP_TCP_ACK)
+			c->flags |= FP_CONN_F_CLIENT_ACKED;
+	}
 	return xmit_in[c->xmit](w, bp, c, 1);
 }
 
