@@ -72,4 +72,10 @@ func TestNATSaveRules(t *testing.T) {
 			t.Errorf("govsctl save lacks %q:\n%s", want, out)
 		}
 	}
+	out = govsctl(t, env.d, "save", "-format", "yaml")
+	for _, want := range []string{"services:\n", fmt.Sprintf("    port: %d\n", rsEchoPort), fmt.Sprintf("{address: %s, port: %d, weight: 1, method: nat}", env.lab.Servers[0].IP, rsEchoPort)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("govsctl save -format yaml lacks %q:\n%s", want, out)
+		}
+	}
 }

@@ -24,7 +24,7 @@ var commands = []command{
 	{"lcores", "per-lcore counters and drop reasons", show("/v1/stats", lcoresText)},
 	{"checks", "health checkers, their last results and each service's quorum", show("/v1/health", checksText)},
 	{"events", "stream health and VRRP state changes (-n N, -for DURATION)", events},
-	{"save", "print the running services as ipvsadm -Sn rules", save},
+	{"save", "print the running services as ipvsadm -Sn rules (-format yaml: as configuration)", save},
 	{"conns", "list connections (ipvsadm -Lnc): -proto, -vip, -server, -client, -state filters", conns},
 	{"vrrp", "VRRP instances: state, priority, master, group, tracking, adverts, rejects", show("/v1/vrrp", vrrpText)},
 	{"reload", "re-read and apply the configuration file", reload},
