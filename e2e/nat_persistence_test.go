@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +61,53 @@ func TestNATPersistenceSameServer(t *testing.T) {
 	out := govsctl(t, env.d, "conns", "-vip", remote, "-state", "NONE")
 	if !strings.Contains(out, clientIP+":0 ") {
 		t.Errorf("govsctl conns shows no template for %s:\n%s", clientIP, out)
+	}
+}
+
+// groupVPort is the second port of TestNATPersistenceGroupAcrossPorts.
+const groupVPort = 97
+
+// TestNATPersistenceGroupAcrossPorts: two persistent services of the VIP
+// in one persistence_group (what fwmark services give IPVS users) pin a
+// client to one server across both ports.
+func TestNATPersistenceGroupAcrossPorts(t *testing.T) {
+	env := natLab(t)
+	t.Cleanup(func() { env.restoreBase(t) })
+	conf := env.base.clone()
+	// the second lists its servers the other way round: alone, each
+	// service's first pick would be another server
+	reversed := allServers(rsHTTPPort, 1)
+	slices.Reverse(reversed)
+	conf.Services = append(conf.Services,
+		svcConf{Name: "g1", Proto: "tcp", Port: persistVPort, Sched: "rr", RS: allServers(rsHTTPPort, 1)},
+		svcConf{Name: "g2", Proto: "tcp", Port: groupVPort, Sched: "rr", RS: reversed})
+	yaml := string(conf.YAML())
+	for _, p := range []int{persistVPort, groupVPort} {
+		at := fmt.Sprintf("    port: %d\n    scheduler: rr\n", p)
+		yaml = strings.Replace(yaml, at, at+"    persistence_timeout: 300s\n    persistence_group: web-tls\n", 1)
+	}
+	if strings.Count(yaml, "persistence_group") != 2 {
+		t.Fatalf("the grouped services are not in the rendered configuration:\n%s", yaml)
+	}
+	if _, err := env.d.reload([]byte(yaml), 10*time.Second); err != nil {
+		t.Fatalf("reload adding the persistence group: %v", err)
+	}
+	var idents []string
+	for i := range 6 {
+		remote := fmt.Sprintf("%s:%d", vip, []int{persistVPort, groupVPort}[i%2])
+		c, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
+		if err != nil {
+			t.Fatalf("connect to %s: %v", remote, err)
+		}
+		ident, err := httpGetServerCloses(c, 5*time.Second)
+		if err != nil {
+			t.Fatalf("GET %s: %v", remote, err)
+		}
+		idents = append(idents, ident)
+	}
+	for _, id := range idents {
+		if id != idents[0] {
+			t.Fatalf("connections alternating between :%d and :%d of one persistence group were answered by %v, want one server", persistVPort, groupVPort, idents)
+		}
 	}
 }

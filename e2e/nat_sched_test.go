@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,4 +86,45 @@ func dropsOf(t *testing.T, env *natEnv) map[string]uint64 {
 		return nil
 	}
 	return st.Drops
+}
+
+// thresholdVPort is the service TestNATUpperThreshold adds for itself.
+const thresholdVPort = 96
+
+// TestNATUpperThreshold: a real server with upper_threshold 3 (ipvsadm
+// -x) takes 3 connections and then none while they are in the table
+// (closed ones count, as in IPVS, until they expire), the others take the
+// rest.
+func TestNATUpperThreshold(t *testing.T) {
+	env := natLab(t)
+	t.Cleanup(func() { env.restoreBase(t) })
+	conf := env.base.clone()
+	conf.Services = append(conf.Services, svcConf{Name: "limited", Proto: "tcp", Port: thresholdVPort, Sched: "rr", RS: allServers(rsHTTPPort, 1)})
+	first := fmt.Sprintf("      - {address: %s, port: %d, weight: 1, method: nat}\n", serverIPs[0], rsHTTPPort)
+	yaml := string(conf.YAML())
+	i := strings.LastIndex(yaml, first) // the limited service is the last
+	if i < 0 {
+		t.Fatalf("rs1 of the limited service not in the rendered configuration:\n%s", yaml)
+	}
+	yaml = yaml[:i] + strings.Replace(yaml[i:], "method: nat}", "method: nat, upper_threshold: 3}", 1)
+	if _, err := env.d.reload([]byte(yaml), 10*time.Second); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	remote := fmt.Sprintf("%s:%d", vip, thresholdVPort)
+	got := map[string]int{}
+	for i := range 21 {
+		conn, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v; drops: %v", i, err, dropsOf(t, env))
+		}
+		ident, err := httpGetServerCloses(conn, 5*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		got[ident]++
+	}
+	t.Logf("21 connections over rr with rs1's upper_threshold 3: %v", got)
+	if got["rs1"] != 3 || got["rs2"]+got["rs3"] != 18 {
+		t.Errorf("rs1 (upper_threshold 3) got %d of 21 connections, want 3 (others %v)", got["rs1"], got)
+	}
 }
