@@ -56,15 +56,7 @@ func TestNATHashSchedulers(t *testing.T) {
 		for _, a := range clients {
 			var seen []string
 			for range 2 {
-				c, err := env.lab.Client.DialTCPFrom(a+":0", remote, 5*time.Second)
-				if err != nil {
-					t.Fatalf("%s: connect from %s: %v", sched, a, err)
-				}
-				ident, err := httpGetServerCloses(c, 5*time.Second)
-				if err != nil {
-					t.Fatalf("%s: GET from %s: %v", sched, a, err)
-				}
-				seen = append(seen, ident)
+				seen = append(seen, serverAnswering(t, env, a+":0", remote))
 			}
 			if seen[0] != seen[1] {
 				t.Fatalf("%s: two connections from %s went to %v: the source address must pick the server", sched, a, seen)

@@ -32,15 +32,7 @@ func TestNATPersistenceSameServer(t *testing.T) {
 	remote := fmt.Sprintf("%s:%d", vip, persistVPort)
 	var idents []string
 	for range 6 {
-		c, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
-		if err != nil {
-			t.Fatalf("connect to %s: %v", remote, err)
-		}
-		ident, err := httpGetServerCloses(c, 5*time.Second)
-		if err != nil {
-			t.Fatalf("GET %s: %v (answer %q)", remote, err, ident)
-		}
-		idents = append(idents, ident)
+		idents = append(idents, serverAnswering(t, env, ":0", remote))
 	}
 	for _, id := range idents {
 		if id != idents[0] {
@@ -94,16 +86,7 @@ func TestNATPersistenceGroupAcrossPorts(t *testing.T) {
 	}
 	var idents []string
 	for i := range 6 {
-		remote := fmt.Sprintf("%s:%d", vip, []int{persistVPort, groupVPort}[i%2])
-		c, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
-		if err != nil {
-			t.Fatalf("connect to %s: %v", remote, err)
-		}
-		ident, err := httpGetServerCloses(c, 5*time.Second)
-		if err != nil {
-			t.Fatalf("GET %s: %v", remote, err)
-		}
-		idents = append(idents, ident)
+		idents = append(idents, serverAnswering(t, env, ":0", fmt.Sprintf("%s:%d", vip, []int{persistVPort, groupVPort}[i%2])))
 	}
 	for _, id := range idents {
 		if id != idents[0] {

@@ -59,16 +59,8 @@ func TestNATSchedulerChoices(t *testing.T) {
 				t.Fatalf("reload with %s: %v", c.sched, err)
 			}
 			got := map[string]int{}
-			for i := range n {
-				conn, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
-				if err != nil {
-					t.Fatalf("connection %d: %v; drops: %v", i, err, dropsOf(t, env))
-				}
-				ident, err := httpGetServerCloses(conn, 5*time.Second)
-				if err != nil {
-					t.Fatalf("connection %d: %v", i, err)
-				}
-				got[ident]++
+			for range n {
+				got[serverAnswering(t, env, ":0", remote)]++
 			}
 			t.Logf("%s: %v", c.sched, got)
 			if !c.ok(got) {
@@ -112,19 +104,26 @@ func TestNATUpperThreshold(t *testing.T) {
 	}
 	remote := fmt.Sprintf("%s:%d", vip, thresholdVPort)
 	got := map[string]int{}
-	for i := range 21 {
-		conn, err := env.lab.Client.DialTCPFrom(":0", remote, 5*time.Second)
-		if err != nil {
-			t.Fatalf("connection %d: %v; drops: %v", i, err, dropsOf(t, env))
-		}
-		ident, err := httpGetServerCloses(conn, 5*time.Second)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		got[ident]++
+	for range 21 {
+		got[serverAnswering(t, env, ":0", remote)]++
 	}
 	t.Logf("21 connections over rr with rs1's upper_threshold 3: %v", got)
 	if got["rs1"] != 3 || got["rs2"]+got["rs3"] != 18 {
 		t.Errorf("rs1 (upper_threshold 3) got %d of 21 connections, want 3 (others %v)", got["rs1"], got)
 	}
+}
+
+// serverAnswering opens a connection from local (ADDR:PORT, ":0" for any) to
+// remote, GETs / and returns the ident of the server that answered.
+func serverAnswering(t *testing.T, env *natEnv, local, remote string) string {
+	t.Helper()
+	conn, err := env.lab.Client.DialTCPFrom(local, remote, 5*time.Second)
+	if err != nil {
+		t.Fatalf("connect from %s to %s: %v; drops: %v", local, remote, err, dropsOf(t, env))
+	}
+	ident, err := httpGetServerCloses(conn, 5*time.Second)
+	if err != nil {
+		t.Fatalf("GET %s from %s: %v (answer %q)", remote, local, err, ident)
+	}
+	return ident
 }
