@@ -134,7 +134,8 @@ type LcoreStats struct {
 	Lcore        uint              `json:"lcore"`
 	RxPackets    uint64            `json:"rx_packets"`
 	TxPackets    uint64            `json:"tx_packets"`
-	Conns        uint64            `json:"conns"` // current
+	Conns        uint64            `json:"conns"`               // current
+	Templates    uint64            `json:"templates,omitempty"` // persistence templates in the table now
 	ConnsCreated uint64            `json:"conns_created"`
 	Drops        map[string]uint64 `json:"drops"` // by reason
 	// Packets and bytes forwarded to real servers by method ("nat", "dr",

@@ -84,7 +84,7 @@ func (d *Daemon) Stats() admin.Stats {
 	d.withDataplane(func() { lcores, slow = d.dp.Lcores(), d.dp.SlowPath() })
 	st := admin.Stats{Drops: map[string]uint64{}, SlowPath: slow}
 	for _, l := range lcores {
-		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Live, ConnsCreated: l.Created, Drops: map[string]uint64{},
+		ls := admin.LcoreStats{Lcore: l.Lcore, RxPackets: l.RxPkts, TxPackets: l.TxPkts, Conns: l.Live, Templates: l.Templates, ConnsCreated: l.Created, Drops: map[string]uint64{},
 			Methods: map[string]admin.MethodStats{}, Encapsulated: l.Encapsulated, FragNeededSent: l.FragNeededSent, MaxPollGapUs: l.MaxPollGapNs / 1000,
 			Reused: l.Reused, Injected: l.Injected, Punted: map[string]uint64{},
 			InboxPackets: l.InboxPkts, Forwarded: l.Forwarded, Answered: l.Answered, Redirected: l.Redirected,

@@ -47,6 +47,7 @@ type Collector struct {
 	svcConns, svcPkts, svcBytes                      *prometheus.Desc
 	rsConns, rsPkts, rsBytes, rsActive, rsInact, rsW *prometheus.Desc
 	lcoreRx, lcoreTx, lcoreConns, lcoreCreated       *prometheus.Desc
+	lcoreTemplates                                   *prometheus.Desc
 	drops                                            *prometheus.Desc
 	methodPkts, methodBytes, encap, fragNeeded, gap  *prometheus.Desc
 	gapsOver, reused, punted, injected               *prometheus.Desc
@@ -75,25 +76,26 @@ func NewCollector(src Source) *Collector {
 		rsInact:  desc("realserver_inactive_connections", "Connections to the real server in any other state.", rsLabels...),
 		rsW:      desc("realserver_weight", "Scheduling weight of the real server (0: no new connections).", rsLabels...),
 
-		lcoreRx:       desc("lcore_rx_packets_total", "Packets received by the worker lcore.", "lcore"),
-		lcoreTx:       desc("lcore_tx_packets_total", "Packets transmitted by the worker lcore.", "lcore"),
-		lcoreConns:    desc("lcore_connections", "Entries in the worker lcore's connection table.", "lcore"),
-		lcoreCreated:  desc("lcore_connections_created_total", "Connections created by the worker lcore.", "lcore"),
-		drops:         desc("drops_total", "Packets dropped, by lcore and reason.", "lcore", "reason"),
-		methodPkts:    desc("method_packets_total", "Packets forwarded to real servers, by forwarding method (NAT also counts replies).", "lcore", "method"),
-		methodBytes:   desc("method_bytes_total", "Bytes forwarded to real servers, by forwarding method.", "lcore", "method"),
-		encap:         desc("tunnel_encapsulated_total", "Packets wrapped in IPIP for TUN real servers.", "lcore"),
-		fragNeeded:    desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
-		gap:           desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
-		gapsOver:      desc("lcore_poll_gaps_total", "Gaps between two polls of the worker lcore longer than a threshold.", "lcore", "over"),
-		reused:        desc("lcore_connections_reused_total", "SYNs that replaced a TIME_WAIT/CLOSE connection of the same client port and were scheduled anew.", "lcore"),
-		punted:        desc("lcore_punted_total", "Packets the worker lcore handed to the slow path, by reason.", "lcore", "reason"),
-		injected:      desc("lcore_injected_total", "Frames the slow path gave the worker lcore to send.", "lcore"),
-		outcomes:      desc("lcore_packets_total", "What became of the packets the worker lcore received, besides drops and punts: forwarded, answered (our ICMP reply in place), redirected (to the lcore owning the flow).", "lcore", "outcome"),
-		icmpLimited:   desc("lcore_icmp_rate_limited_total", "ICMP errors the worker lcore did not send: over security.icmp_rate.", "lcore"),
-		evicted:       desc("lcore_evicted_total", "Half-open or closed connections evicted to make room for new ones (flood defence).", "lcore"),
-		nodestExpired: desc("lcore_nodest_expired_total", "Connections removed at a client packet because their real server left the service (expire_nodest_conn).", "lcore"),
-		flood:         desc("lcore_flood_active", "1 while the worker lcore's connection table is over security.flood_threshold.", "lcore"),
+		lcoreRx:        desc("lcore_rx_packets_total", "Packets received by the worker lcore.", "lcore"),
+		lcoreTx:        desc("lcore_tx_packets_total", "Packets transmitted by the worker lcore.", "lcore"),
+		lcoreConns:     desc("lcore_connections", "Entries in the worker lcore's connection table.", "lcore"),
+		lcoreTemplates: desc("lcore_persistence_templates", "Persistence templates in the worker lcore's connection table (not counted as connections).", "lcore"),
+		lcoreCreated:   desc("lcore_connections_created_total", "Connections created by the worker lcore.", "lcore"),
+		drops:          desc("drops_total", "Packets dropped, by lcore and reason.", "lcore", "reason"),
+		methodPkts:     desc("method_packets_total", "Packets forwarded to real servers, by forwarding method (NAT also counts replies).", "lcore", "method"),
+		methodBytes:    desc("method_bytes_total", "Bytes forwarded to real servers, by forwarding method.", "lcore", "method"),
+		encap:          desc("tunnel_encapsulated_total", "Packets wrapped in IPIP for TUN real servers.", "lcore"),
+		fragNeeded:     desc("icmp_frag_needed_sent_total", "ICMP fragmentation-needed sent to clients (TUN path MTU).", "lcore"),
+		gap:            desc("lcore_max_poll_gap_seconds", "Longest time between two polls of the worker lcore since start.", "lcore"),
+		gapsOver:       desc("lcore_poll_gaps_total", "Gaps between two polls of the worker lcore longer than a threshold.", "lcore", "over"),
+		reused:         desc("lcore_connections_reused_total", "SYNs that replaced a TIME_WAIT/CLOSE connection of the same client port and were scheduled anew.", "lcore"),
+		punted:         desc("lcore_punted_total", "Packets the worker lcore handed to the slow path, by reason.", "lcore", "reason"),
+		injected:       desc("lcore_injected_total", "Frames the slow path gave the worker lcore to send.", "lcore"),
+		outcomes:       desc("lcore_packets_total", "What became of the packets the worker lcore received, besides drops and punts: forwarded, answered (our ICMP reply in place), redirected (to the lcore owning the flow).", "lcore", "outcome"),
+		icmpLimited:    desc("lcore_icmp_rate_limited_total", "ICMP errors the worker lcore did not send: over security.icmp_rate.", "lcore"),
+		evicted:        desc("lcore_evicted_total", "Half-open or closed connections evicted to make room for new ones (flood defence).", "lcore"),
+		nodestExpired:  desc("lcore_nodest_expired_total", "Connections removed at a client packet because their real server left the service (expire_nodest_conn).", "lcore"),
+		flood:          desc("lcore_flood_active", "1 while the worker lcore's connection table is over security.flood_threshold.", "lcore"),
 
 		arp:     desc("arp_total", "ARP handled by the slow path: received, invalid, not for us (requests for others), requests answered, replies received, requests sent, gratuitous sent.", "event"),
 		refused: desc("neighbor_refused_total", "ARP bindings the slow path refused to learn, by reason.", "reason"),
@@ -126,7 +128,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.svcConns, c.svcPkts, c.svcBytes,
 		c.rsConns, c.rsPkts, c.rsBytes, c.rsActive, c.rsInact, c.rsW,
-		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.drops,
+		c.lcoreRx, c.lcoreTx, c.lcoreConns, c.lcoreCreated, c.lcoreTemplates, c.drops,
 		c.methodPkts, c.methodBytes, c.encap, c.fragNeeded, c.gap, c.gapsOver,
 		c.reused, c.punted, c.injected, c.arp, c.refused, c.held, c.holding,
 		c.outcomes, c.icmpLimited, c.evicted, c.flood, c.nodestExpired,
@@ -190,6 +192,7 @@ func (c *Collector) collectStats(ch chan<- prometheus.Metric, st admin.Stats) {
 		counter(ch, c.lcoreRx, l.RxPackets, id)
 		counter(ch, c.lcoreTx, l.TxPackets, id)
 		gauge(ch, c.lcoreConns, float64(l.Conns), id)
+		gauge(ch, c.lcoreTemplates, float64(l.Templates), id)
 		counter(ch, c.lcoreCreated, l.ConnsCreated, id)
 		for reason, n := range l.Drops {
 			counter(ch, c.drops, n, id, reason)

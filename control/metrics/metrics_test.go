@@ -37,7 +37,7 @@ func sample() fakeSource {
 		}},
 		stats: admin.Stats{
 			Lcores: []admin.LcoreStats{
-				{Lcore: 1, RxPackets: 100, TxPackets: 90, Conns: 4, ConnsCreated: 10,
+				{Lcore: 1, RxPackets: 100, TxPackets: 90, Conns: 4, Templates: 2, ConnsCreated: 10,
 					Drops:   map[string]uint64{"no_service": 7, "no_conn": 3},
 					Methods: map[string]admin.MethodStats{"tun": {Packets: 60, Bytes: 6000}},
 					Reused:  5, Punted: map[string]uint64{"arp": 4}, Forwarded: 80, Evicted: 6, NodestExpired: 2,
@@ -120,6 +120,7 @@ func TestCollect(t *testing.T) {
 		`govs_lcore_rx_packets_total{lcore="2"}`:                    50,
 		`govs_lcore_tx_packets_total{lcore="1"}`:                    90,
 		`govs_lcore_connections{lcore="1"}`:                         4,
+		`govs_lcore_persistence_templates{lcore="1"}`:               2,
 		`govs_lcore_connections_created_total{lcore="1"}`:           10,
 		`govs_drops_total{lcore="1",reason="no_service"}`:           7,
 		`govs_drops_total{lcore="1",reason="no_conn"}`:              3,
@@ -157,8 +158,8 @@ func TestCollect(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, v)
 		}
 	}
-	if n := len(series); n != 92 {
-		t.Errorf("%d series, want 92", n)
+	if n := len(series); n != 94 {
+		t.Errorf("%d series, want 94", n)
 	}
 	for name, typ := range types {
 		wantCounter := strings.HasSuffix(name, "_total")
