@@ -57,14 +57,11 @@ func runHA(parent context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	release, err := netlab.Claim(demoTag)
+	release, err := claimDemo()
 	if err != nil {
-		return fmt.Errorf("%w (is another govs-demo running?)", err)
+		return err
 	}
 	defer release()
-	if err := netlab.CleanTag(demoTag); err != nil {
-		return fmt.Errorf("leftovers of an earlier demo: %w", err)
-	}
 
 	ctx, cancel := context.WithTimeoutCause(parent, haLimit, fmt.Errorf("the demo took more than %v", haLimit))
 	defer cancel()

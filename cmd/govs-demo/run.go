@@ -36,14 +36,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.config, err)
 	}
-	release, err := netlab.Claim(demoTag)
+	release, err := claimDemo()
 	if err != nil {
-		return fmt.Errorf("%w (is another govs-demo running?)", err)
+		return err
 	}
 	defer release()
-	if err := netlab.CleanTag(demoTag); err != nil {
-		return fmt.Errorf("leftovers of an earlier demo: %w", err)
-	}
 
 	step("building namespaces: client %s, real servers %v", topo.spec.ClientCIDR, topo.spec.ServerCIDRs)
 	lab, err := netlab.NewNATLab(topo.spec)
@@ -142,6 +139,20 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	return nil
+}
+
+// claimDemo takes the demo's tag for this run (one demo at a time) and
+// removes what an earlier run left behind; release gives the tag back.
+func claimDemo() (release func(), err error) {
+	release, err = netlab.Claim(demoTag)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is another govs-demo running?)", err)
+	}
+	if err := netlab.CleanTag(demoTag); err != nil {
+		release()
+		return nil, fmt.Errorf("leftovers of an earlier demo: %w", err)
+	}
+	return release, nil
 }
 
 func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
