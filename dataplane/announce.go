@@ -3,7 +3,6 @@ package dataplane
 import (
 	"fmt"
 	"net/netip"
-	"sync"
 	"time"
 )
 
@@ -42,54 +41,4 @@ func announceIPs(addrs []netip.Addr) ([]uint32, error) {
 		ips[i] = addrU32(a)
 	}
 	return ips, nil
-}
-
-// GARPSchedule is keepalived's gratuitous ARP timing on becoming master.
-type GARPSchedule struct {
-	Repeat int           // garp_master_repeat: gratuitous ARPs per address in a burst (keepalived: 5)
-	Delay  time.Duration // garp_master_delay: a second burst this long after the first (keepalived: 5s); 0: none
-}
-
-// Announcer sends gratuitous ARPs (the Dataplane).
-type Announcer interface {
-	Announce(addrs []netip.Addr) error
-}
-
-// AnnounceMaster sends a burst of sched.Repeat gratuitous ARPs for addrs
-// now and, unless cancelled first, another after sched.Delay. The caller
-// cancels on leaving MASTER; the second burst's error (the addresses went
-// standby meanwhile) goes to onLateError, which may be nil.
-func AnnounceMaster(a Announcer, addrs []netip.Addr, sched GARPSchedule, onLateError func(error)) (cancel func(), err error) {
-	burst := func() error {
-		for range max(sched.Repeat, 1) {
-			if err := a.Announce(addrs); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := burst(); err != nil {
-		return func() {}, err
-	}
-	if sched.Delay <= 0 {
-		return func() {}, nil
-	}
-	var mu sync.Mutex
-	cancelled := false
-	t := time.AfterFunc(sched.Delay, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if cancelled {
-			return
-		}
-		if err := burst(); err != nil && onLateError != nil {
-			onLateError(err)
-		}
-	})
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		cancelled = true
-		t.Stop()
-	}, nil
 }
