@@ -135,7 +135,7 @@ func newHarness(args []string) (*harness, error) {
 	synFlows := fs.Int("syn-flows", 0, "distinct SYNs of the syn pcap (default 2097152)")
 	hp := fs.Int("hugepages", 0, "raise nr_hugepages to this for the run, restored after (default 3072, quick 1536; never lowered)")
 	reserve := fs.Int("reserve-pages", 256, "free hugepages left to other users of the machine")
-	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable,synflood,health (stall includes the reference C loop; conntable compares the connection table with rte_hash; synflood: legitimate new connections under a spoofed SYN flood, in network namespaces; health: 2000 real servers checked every second)")
+	only := fs.String("only", "", "comma-separated subset: nat-in,nat-out,tun,dr,syn,stall,capacity,conntable,synflood,health,sync (stall includes the reference C loop; conntable compares the connection table with rte_hash; synflood: legitimate new connections under a spoofed SYN flood, in network namespaces; health: 2000 real servers checked every second; sync: connection sync's cost on the lcore)")
 	healthSecs := fs.Int("health-secs", 0, "seconds the health case measures (default 60, quick 20; 600 for issue 9's 10 minutes)")
 	healthPeriod := fs.Duration("health-period", 0, "time between the health case's samples (default 5s; 2s for runs under a minute); /metrics is scraped every 30s")
 	cache := fs.String("cache", "", "directory for generated pcaps (default $XDG_CACHE_HOME/govs-bench or /tmp/govs-bench)")

@@ -150,6 +150,11 @@ func (h *harness) printResults(r *results) {
 		fmt.Println(healthResultLine(r.Health))
 		fmt.Println(healthInfo(r.Health))
 	}
+	if r.Sync != nil {
+		for _, l := range syncInfo(r.Sync) {
+			fmt.Println(l)
+		}
+	}
 	for _, t := range issue7Targets(r.lines(), r.Capacity, r.Stall, r.RefLoop) {
 		fmt.Println(t.line())
 	}
@@ -280,6 +285,7 @@ func (h *harness) writeReport(r *results) error {
 	writeConntable(&b, r.ConnTable)
 	writeSynflood(&b, r.Synflood)
 	writeHealth(&b, r.Health)
+	writeSync(&b, r.Sync)
 
 	w("## Machine\n\n")
 	m := r.Machine

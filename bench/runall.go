@@ -33,6 +33,7 @@ type results struct {
 	ConnTable *conntableResult // govs's connection table against rte_hash
 	Synflood  *synfloodResult  // new connections under a SYN flood (issue 8)
 	Health    *healthResult    // 2000 real servers checked every second (issue 9)
+	Sync      *syncBenchResult // connection sync's cost on the lcore (issue 12)
 	Errs      []string
 
 	Start, End              time.Time
@@ -180,6 +181,11 @@ func (h *harness) runAll() (*results, error) {
 	}
 	if h.wants("health") {
 		if err := h.runHealthStep(res); err != nil {
+			return res, err
+		}
+	}
+	if h.wants("sync") {
+		if err := h.runSyncStep(res); err != nil {
 			return res, err
 		}
 	}

@@ -51,6 +51,9 @@ type Conn struct {
 	// Template: a persistence template (as ipvsadm -Lnc shows them:
 	// client port 0, state NONE) pinning Client's network to Server.
 	Template bool
+	// Synced: entered from the sync master's records; no packet of it has
+	// passed this director yet.
+	Synced bool
 }
 
 // ConnPage is one page of the listing.
@@ -160,5 +163,5 @@ func listed(c fastpath.DumpedConn, worker int) Conn {
 		Client:  netip.AddrPortFrom(u32Addr(c.ClientIP), c.ClientPort),
 		Virtual: netip.AddrPortFrom(u32Addr(c.VIP), c.VPort),
 		Server:  netip.AddrPortFrom(u32Addr(c.RSIP), c.RSPort),
-		Method:  fastpath.MethodName(c.Method), Worker: worker, Template: c.Template}
+		Method:  fastpath.MethodName(c.Method), Worker: worker, Template: c.Template, Synced: c.Synced}
 }

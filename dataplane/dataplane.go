@@ -44,8 +44,11 @@ type Dataplane struct {
 	inbox   []*dpdk.Ring
 	punt    []*dpdk.Ring
 	inject  []*dpdk.Ring
-	slow    *slowRunner
-	failed  chan error // a worker lcore died
+	// connection sync rings by worker (nil without sync)
+	syncOut, syncIn []*fastpath.SyncRing
+	syncMu          sync.Mutex // one producer of syncIn, one consumer of syncOut
+	slow            *slowRunner
+	failed          chan error // a worker lcore died
 	// promiscuous[i]: port i's NIC is in promiscuous mode
 	promiscuous []bool
 	nic         *nicMACs // the virtual MACs in the NICs' filters
@@ -80,6 +83,9 @@ func checkOptions(o Options) error {
 	need("rx_desc", o.RxDesc, 1, 65535)
 	need("tx_desc", o.TxDesc, 1, 65535)
 	need("neighbor_table_size", o.NeighCapacity, 1, 1<<20)
+	if o.SyncRing != 0 && (o.SyncRing < 2 || o.SyncRing > fastpath.MaxSyncRing || o.SyncRing&(o.SyncRing-1) != 0) {
+		errs = append(errs, fmt.Errorf("dataplane option sync ring: %d records, want 0 or a power of two in 2..%d", o.SyncRing, fastpath.MaxSyncRing))
+	}
 	return errors.Join(errs...)
 }
 
@@ -191,10 +197,15 @@ func (dp *Dataplane) buildWorkers() (err error) {
 			dp.inbox = append(dp.inbox, inbox)
 			dp.sh.SetInbox(i, inbox.Ptr())
 		}
+		syncOut, syncIn, err := dp.syncRings(mem, i, sock)
+		if err != nil {
+			return fmt.Errorf("lcore %d: %w", lc, err)
+		}
 		w, err := fastpath.NewWorker(mem, dp.sh, fastpath.WorkerConfig{
 			Index: i, Queue: i, Burst: dp.opts.Burst, ConnCapacity: dp.opts.ConnTableSize,
 			HashSeed: rand.Uint64(), IdleBackoff: dp.opts.IdleBackoff, IdleSleepMax: dp.opts.IdleSleepMax,
 			TSCHz: hz, Socket: sock, Punt: punt.Ptr(), Inject: inject.Ptr(), PuntReserve: puntReserve,
+			SyncOut: syncOut, SyncIn: syncIn,
 		})
 		if err != nil {
 			return fmt.Errorf("lcore %d: %w (more hugepages or a smaller dataplane.conn_table_size)", lc, err)
@@ -381,6 +392,9 @@ func (dp *Dataplane) teardown() error {
 	}
 	for _, w := range dp.workers {
 		w.Free()
+	}
+	for _, r := range append(dp.syncOut, dp.syncIn...) {
+		r.Free()
 	}
 	if dp.neigh != nil {
 		dp.neigh.Close()

@@ -108,7 +108,7 @@ func (s *idSpace) id(key string) (uint16, error) {
 // Errors name the service and server they are about.
 func compile(gen uint64, spec *Spec, ports []portInfo, ids *idAllocator) (*compiled, error) {
 	c := &compiled{gen: gen, vips: map[uint32]int{}, wanted: map[uint32]int{}}
-	c.fp = fastpath.SnapshotSpec{Gen: gen, Timeouts: spec.Timeouts, Security: spec.Security}
+	c.fp = fastpath.SnapshotSpec{Gen: gen, Timeouts: spec.Timeouts, Security: spec.Security, Sync: spec.Sync}
 	if err := validateSecurity(&spec.Security); err != nil {
 		return nil, err
 	}

@@ -106,6 +106,9 @@ type Spec struct {
 	Services []ServiceSpec
 	Timeouts Timeouts
 	Security Security
+	// Sync is when an lcore emits a connection's sync record while this
+	// director is the sync master (IPVS's sync_threshold, sync_period).
+	Sync SyncRules
 	// ARPAccept lets unsolicited ARP replies and gratuitous ARP update
 	// neighbours (Linux's arp_accept).
 	ARPAccept bool
@@ -157,6 +160,9 @@ const (
 // indexed by the State constants.
 type Timeouts = fastpath.Timeouts
 
+// SyncRules are IPVS's sync_threshold and sync_period.
+type SyncRules = fastpath.SyncRules
+
 // Options are start-time settings of the dataplane. Every field must be
 // set: the configuration's defaults are the only ones (control/config).
 type Options struct {
@@ -177,6 +183,9 @@ type Options struct {
 	// needs.
 	FlowAffinity     FlowAffinity
 	FlowAffinityBits int
+	// SyncRing is the records each worker's two connection sync rings
+	// hold (a power of two); 0: no connection sync.
+	SyncRing int
 }
 
 // FlowAffinity is how flows are given to worker lcores.

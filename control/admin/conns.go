@@ -34,6 +34,9 @@ type Conn struct {
 	Server    string  `json:"server"`
 	Method    string  `json:"method"`
 	Lcore     int     `json:"worker"`
+	// Synced: entered from the sync master's messages; no packet of it
+	// has passed this director yet.
+	Synced bool `json:"synced,omitempty"`
 }
 
 // ConnPage is one page of the listing: pass Next back for the next one

@@ -69,6 +69,10 @@ type Event struct {
 // transition.
 const EventVRRPState = "vrrp_state"
 
+// EventSyncRole is the Type of connection sync's role changes: To is
+// MASTER (sending) or BACKUP (receiving), Reason what it follows.
+const EventSyncRole = "sync_role"
+
 // HealthSource is what the health endpoints read. Subscribe returns a
 // channel of events that closes when the daemon stops, and a cancel func.
 type HealthSource interface {

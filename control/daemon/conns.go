@@ -30,7 +30,7 @@ func (d *Daemon) Conns(f admin.ConnFilter) (admin.ConnPage, error) {
 	}
 	for _, c := range page.Conns {
 		out.Conns = append(out.Conns, admin.Conn{Proto: c.Proto, State: c.State, ExpiresIn: c.ExpiresIn.Seconds(),
-			Client: c.Client.String(), Virtual: c.Virtual.String(), Server: c.Server.String(), Method: c.Method, Lcore: c.Worker})
+			Client: c.Client.String(), Virtual: c.Virtual.String(), Server: c.Server.String(), Method: c.Method, Lcore: c.Worker, Synced: c.Synced})
 	}
 	return out, nil
 }

@@ -22,6 +22,8 @@ type DumpedConn struct {
 	// Template: a persistence template (client network, port 0, state
 	// NONE), not a connection.
 	Template bool
+	// Synced: it came from the sync master and no packet of it has passed here.
+	Synced bool
 }
 
 // DumpPage is what one DumpConns call read.
@@ -49,8 +51,9 @@ func (w *Worker) DumpConns(cursor uint32, limit, scan int) DumpPage {
 		c := &buf[i]
 		p.Conns[i] = DumpedConn{ClientIP: uint32(c.client_ip), VIP: uint32(c.vip), RSIP: uint32(c.rs_ip),
 			ClientPort: uint16(c.client_port), VPort: uint16(c.vport), RSPort: uint16(c.rs_port),
-			Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.xmit), SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id),
-			ExpiresInMs: int32(uint32(c.expire) - uint32(res.now)), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0}
+			Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.flags >> C.FP_CONN_METHOD_SHIFT), SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id),
+			ExpiresInMs: int32(uint32(c.expire) - uint32(res.now)), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0,
+			Synced: c.flags&C.FP_CONN_F_SYNCED != 0}
 	}
 	return p
 }

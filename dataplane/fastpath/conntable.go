@@ -69,8 +69,9 @@ func cKey(k ConnKey) C.struct_fp_key {
 
 func goConn(c *C.struct_fp_conn) Conn {
 	return Conn{ClientIP: uint32(c.client_ip), VIP: uint32(c.vip), RSIP: uint32(c.rs_ip), ClientPort: uint16(c.client_port),
-		VPort: uint16(c.vport), RSPort: uint16(c.rs_port), Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.xmit),
-		SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id), Expire: uint32(c.expire), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0}
+		VPort: uint16(c.vport), RSPort: uint16(c.rs_port), Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.flags >> C.FP_CONN_METHOD_SHIFT),
+		SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id), Expire: uint32(c.expire), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0,
+		Synced: c.flags&C.FP_CONN_F_SYNCED != 0}
 }
 
 // InKey is the client -> VIP key of c.
@@ -95,10 +96,10 @@ func (ct *ConnTable) Insert(c Conn) (ok, dup bool) {
 func (ct *ConnTable) InsertIndex(c Conn) (idx, dupIdx int) {
 	cc := C.struct_fp_conn{client_ip: C.uint32_t(c.ClientIP), vip: C.uint32_t(c.VIP), rs_ip: C.uint32_t(c.RSIP),
 		client_port: C.uint16_t(c.ClientPort), vport: C.uint16_t(c.VPort), rs_port: C.uint16_t(c.RSPort),
-		proto: C.uint8_t(c.Proto), state: C.uint8_t(c.State), xmit: C.uint8_t(c.Method),
+		proto: C.uint8_t(c.Proto), state: C.uint8_t(c.State), flags: C.uint8_t(c.Method << C.FP_CONN_METHOD_SHIFT),
 		svc_id: C.uint16_t(c.SvcID), rs_id: C.uint16_t(c.RSID), expire: C.uint32_t(c.Expire)}
 	if c.Template {
-		cc.flags = C.FP_CONN_F_TEMPLATE
+		cc.flags |= C.FP_CONN_F_TEMPLATE
 	}
 	var d *C.struct_fp_conn
 	p := C.fp_conn_insert(&ct.t, &cc, &d)

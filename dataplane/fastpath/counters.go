@@ -45,6 +45,12 @@ type LcoreStats struct {
 	// KernelFull is Drops[DropKernelFull] by the port the packets came in
 	// on: for its kernel interface, refused to keep the punt ring's reserve.
 	KernelFull [MaxPorts]uint64
+	// Connection synchronisation: records this lcore put on its sync
+	// ring (master) and those the full ring refused; received records it
+	// entered as new connections, used to refresh one, or refused (by
+	// reason, SyncRejects).
+	SyncEmitted, SyncRingFull, SyncInserted, SyncUpdated uint64
+	SyncRejected                                         [NumSyncRejects]uint64
 }
 
 // Lcore reads the lcore-wide counters.
@@ -58,9 +64,14 @@ func (k Counters) Lcore() LcoreStats {
 		TimeExceededSent: ld(&c.time_exceeded_sent), ICMPRateLimited: ld(&c.icmp_rate_limited),
 		InjectFailed: ld(&c.inject_failed), Evicted: ld(&c.evicted), FloodActive: ld(&c.flood_active) != 0,
 		NodestExpired: ld(&c.nodest_expired), Templates: ld(&c.templates),
+		SyncEmitted: ld(&c.sync_emitted), SyncRingFull: ld(&c.sync_ring_full),
+		SyncInserted: ld(&c.sync_inserted), SyncUpdated: ld(&c.sync_updated),
 	}
 	for i := range s.KernelFull {
 		s.KernelFull[i] = ld(&c.kernel_full[i])
+	}
+	for i := range s.SyncRejected {
+		s.SyncRejected[i] = ld(&c.sync_rejected[i])
 	}
 	for i := range s.PollGaps {
 		s.PollGaps[i] = ld(&c.poll_gaps[i])

@@ -28,6 +28,7 @@ const (
 	MaxBurst       = C.FP_MAX_BURST
 
 	NumDrops         = C.FP_NUM_DROPS
+	NumSyncRejects   = C.FP_NUM_SYNC_REJECTS
 	NumPunts         = C.FP_NUM_PUNTS
 	NumStates        = C.FP_NUM_STATES
 	NumMethods       = C.FP_NUM_METHODS

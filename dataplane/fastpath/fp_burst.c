@@ -51,6 +51,11 @@ int fp_worker_init(struct fp_worker *w, const struct fp_worker_params *prm)
 	w->cnt = prm->counters;
 	w->punt_ring = prm->punt;
 	w->inject_ring = prm->inject;
+	if ((prm->sync_out != NULL && !fp_sync_ring_ok(prm->sync_out)) ||
+	    (prm->sync_in != NULL && !fp_sync_ring_ok(prm->sync_in)))
+		return -EINVAL;
+	w->sync_out = prm->sync_out;
+	w->sync_in = prm->sync_in;
 	w->index = prm->index;
 	w->queue = prm->queue;
 	w->burst = prm->burst;
@@ -66,6 +71,7 @@ void fp_worker_begin(struct fp_worker *w)
 {
 	w->snap = __atomic_load_n(&w->shared->snap, __ATOMIC_ACQUIRE);
 	w->neigh = __atomic_load_n(&w->shared->neigh, __ATOMIC_ACQUIRE);
+	w->sync_on = w->sync_out != NULL && __atomic_load_n(&w->shared->sync_send, __ATOMIC_RELAXED);
 }
 
 static inline void enqueue(struct fp_worker *w, struct fp_queue *q, struct rte_mbuf *m)

@@ -219,6 +219,13 @@ uint8_t fp_tcp_next(uint8_t cur, enum fp_tcp_table table, uint8_t flags);
 
 static inline int fp_state_active(uint8_t s) { return s == FP_STATE_ESTABLISHED; }
 
+/* The transmit function a conn was bound to (enum fp_method). */
+static inline uint8_t fp_conn_method(const struct fp_conn *c) { return c->flags >> FP_CONN_METHOD_SHIFT; }
+static inline void fp_conn_set_method(struct fp_conn *c, uint8_t m)
+{
+	c->flags = (uint8_t)((c->flags & FP_CONN_F_MASK) | m << FP_CONN_METHOD_SHIFT);
+}
+
 /* ---- test support: not called by the fast path ---- */
 
 /* The tag of k's slots, and the home slot of a tag (for index checks). */

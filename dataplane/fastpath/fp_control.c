@@ -16,6 +16,7 @@ static const char *const drop_names[FP_NUM_DROPS] = { FP_DROPS(FP_NAME) };
 static const char *const punt_names[FP_NUM_PUNTS] = { FP_PUNTS(FP_NAME) };
 static const char *const state_names[FP_NUM_STATES] = { FP_STATES(FP_NAME) };
 static const char *const method_names[FP_NUM_METHODS] = { FP_METHODS(FP_NAME) };
+static const char *const sync_reject_names[FP_NUM_SYNC_REJECTS] = { FP_SYNC_REJECTS(FP_NAME) };
 #undef FP_NAME
 
 #define FP_GAP_ELEM(x) x,
@@ -23,6 +24,7 @@ static const uint64_t gap_thresholds[FP_NUM_GAP_THRESHOLDS] = { FP_GAP_THRESHOLD
 #undef FP_GAP_ELEM
 
 const char *fp_drop_name(unsigned i) { return i < FP_NUM_DROPS ? drop_names[i] : "unknown"; }
+const char *fp_sync_reject_name(unsigned i) { return i < FP_NUM_SYNC_REJECTS ? sync_reject_names[i] : "unknown"; }
 const char *fp_punt_name(unsigned i) { return i < FP_NUM_PUNTS ? punt_names[i] : "unknown"; }
 const char *fp_state_name(unsigned i) { return i < FP_NUM_STATES ? state_names[i] : "ERR!"; }
 const char *fp_method_name(unsigned i) { return i < FP_NUM_METHODS ? method_names[i] : "unknown"; }

@@ -15,6 +15,7 @@
 struct rte_mempool;
 
 const char *fp_drop_name(unsigned i);
+const char *fp_sync_reject_name(unsigned i);
 const char *fp_punt_name(unsigned i);
 const char *fp_state_name(unsigned i);
 const char *fp_method_name(unsigned i);

@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include "fp_snapshot.h"
+#include "fp_sync.h"
 #include "fp_wire.h"
 #include "fp_worker.h"
 
@@ -113,6 +114,11 @@ static inline int fp_icmp_relayed(uint8_t type)
 }
 
 /* ---- fp_xmit.c ---- */
+/* The gauges (active/inactive) of c's service and server move by delta
+ * for state; forget removes c as expiry does (fp_sync.c enters and
+ * replaces connections too). */
+void fp_xmit_gauge(struct fp_worker *w, const struct fp_conn *c, uint8_t state, int delta);
+void fp_xmit_forget(struct fp_worker *w, struct fp_conn *c);
 enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c);
 /* For a client packet whose lookup is a miss: schedules it now and
  * prefetches what creating its connection will touch (nth new one of the

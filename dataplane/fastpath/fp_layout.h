@@ -318,7 +318,13 @@ struct fp_snapshot {
 	struct fp_security sec;
 	struct fp_port ports[FP_MAX_PORTS];
 	struct fp_vmacs vmacs[FP_MAX_PORTS]; /* by port index */
-	uint8_t _pad2[4];
+	/* IPVS's sync_threshold: a connection is synced when its client
+	 * packets % sync_period == sync_threshold (sync_period 0: once, at
+	 * sync_threshold); state changes to FIN_WAIT, CLOSE_WAIT, TIME_WAIT
+	 * and CLOSE at once. */
+	uint8_t sync_threshold;
+	uint8_t sync_period;
+	uint8_t _pad2[2];
 	/* derived by fp_snapshot_index from the dests and services: bit id of
 	 * rs_avail is set when real server id is in the snapshot (any weight:
 	 * weight 0 drains), bit id of svc_expire_nodest when service id has
@@ -326,6 +332,17 @@ struct fp_snapshot {
 	uint64_t rs_avail[FP_MAX_REAL_SERVERS / 64];
 	uint64_t svc_expire_nodest[FP_MAX_SERVICES / 64];
 };
+
+/* Why a backup's lcore did not take a received record. */
+#define FP_SYNC_REJECTS(X) \
+	X(NO_SERVICE, "no_service")   /* no such service in our configuration */ \
+	X(NO_DEST, "no_dest")         /* the service has no such real server */ \
+	X(BAD_STATE, "bad_state")     /* a state the protocol cannot have */ \
+	X(TABLE_FULL, "table_full")   /* no room (established connections are never evicted) */ \
+	X(TUPLE_TAKEN, "tuple_taken") /* its reply tuple is another live connection's */
+#define FP_ENUM_SYNC_REJECT(id, name) FP_SYNC_REJECT_##id,
+enum fp_sync_reject { FP_SYNC_REJECTS(FP_ENUM_SYNC_REJECT) FP_NUM_SYNC_REJECTS };
+#undef FP_ENUM_SYNC_REJECT
 
 /* ---- counters: one block per lcore, written by that lcore only ---- */
 
@@ -369,11 +386,16 @@ struct fp_lcore_counters {
 	uint64_t flood_active;     /* 1 while over security.flood_pct (a gauge) */
 	uint64_t nodest_expired;   /* connections removed: real server gone, expire_nodest_conn */
 	uint64_t templates;        /* persistence templates in the table now (not in live) */
-	uint64_t _pad0[5];
+	uint64_t sync_emitted;     /* records put on the sync ring (master) */
+	uint64_t sync_ring_full;   /* records the full sync ring refused */
+	uint64_t sync_inserted;    /* received records that made a connection (backup) */
+	uint64_t sync_updated;     /* received records that refreshed one */
+	uint64_t _pad0[1];
 	struct fp_pkts method[FP_NUM_METHODS];
 	uint64_t punted[FP_NUM_PUNTS];
 	uint64_t drops[FP_NUM_DROPS];
 	uint64_t kernel_full[FP_MAX_PORTS]; /* drops[KERNEL_FULL] by receiving port */
+	uint64_t sync_rejected[FP_NUM_SYNC_REJECTS];
 	struct fp_traffic svc[FP_MAX_SERVICES] __attribute__((aligned(FP_CACHE_LINE)));
 	struct fp_traffic rs[FP_MAX_REAL_SERVERS];
 } __attribute__((aligned(FP_CACHE_LINE)));
@@ -388,8 +410,8 @@ struct fp_conn {
 	uint16_t rs_port;
 	uint8_t proto;
 	uint8_t state;      /* enum fp_state */
-	uint8_t xmit;       /* enum fp_method: the transmit function bound at creation */
-	uint8_t flags;      /* FP_CONN_F_* */
+	uint8_t sync_pkts;  /* client packets counted towards the next sync record (IPVS in_pkts % sync_period) */
+	uint8_t flags;      /* FP_CONN_F_*; bits 6-7: the transmit function bound at creation (enum fp_method) */
 	uint16_t svc_id;
 	uint16_t rs_id;
 	uint16_t cseq_hi;   /* TCP: the client's next sequence number >> 16 (RST check) */
@@ -410,7 +432,52 @@ enum {
 	 * e.g. a server's TIME_WAIT challenge ACK to a reused port, with that
 	 * ACK's number: RFC 793's reset in SYN-SENT). */
 	FP_CONN_F_CLIENT_ACKED = 0x04,
+	/* The connection came from the master's sync messages (IPVS's
+	 * IP_VS_CONN_F_SYNC): listed as such until a packet of it passes. */
+	FP_CONN_F_SYNCED = 0x08,
+	FP_CONN_METHOD_SHIFT = 6, /* enum fp_method in the top two bits of flags */
+	FP_CONN_F_MASK = 0x3f,
 };
+_Static_assert(FP_NUM_METHODS <= 4, "a conn's method rides in two bits of its flags");
+
+/* ---- connection synchronisation (IPVS's sync daemon, issue 12) ---- */
+
+/* One connection or template as the sync rings carry it, both ways:
+ * lcore -> Go (what the master sends) and Go -> lcore (what a backup
+ * received). 32 bytes. */
+struct fp_sync_rec {
+	uint32_t client_ip;
+	uint32_t vip;
+	uint32_t rs_ip;
+	uint16_t client_port;
+	uint16_t vport;
+	uint16_t rs_port;
+	uint8_t proto;
+	uint8_t state;      /* enum fp_state */
+	uint8_t flags;      /* FP_SYNC_F_* */
+	uint8_t method;     /* enum fp_method (what the master uses; the backup uses its own dest's) */
+	uint16_t _pad;
+	uint32_t timeout_ms; /* how long the copy lives without a refresh */
+	uint32_t _pad2;
+};
+
+enum {
+	FP_SYNC_F_TEMPLATE = 0x01,
+};
+
+/* A single-producer single-consumer ring of records in shared memory:
+ * head is written by the producer only, tail by the consumer only. */
+struct fp_sync_ring {
+	uint32_t size;      /* records, a power of two */
+	uint32_t _pad0[15];
+	uint32_t head;      /* next record the producer writes */
+	uint32_t tail_seen; /* the producer's last look at tail */
+	uint32_t _pad1[14];
+	uint32_t tail;      /* next record the consumer reads */
+	uint32_t _pad2[15];
+	struct fp_sync_rec recs[];
+};
+
 
 /* ---- slow path interface ---- */
 

@@ -160,6 +160,7 @@ int fp_lcore_main(void *arg)
 		fp_worker_begin(w);
 		got = poll_ports(w, &io, rx);
 		got += poll_rings(w, &io, rx);
+		got += fp_sync_apply_pending(w);
 		fp_housekeep(w, got == 0);
 		w->cnt->iterations++;
 		/* Nothing read from the snapshot or neighbour table is held past

@@ -50,7 +50,7 @@ struct fp_shared {
 	uint32_t stop;
 	uint16_t n_workers;
 	uint8_t flow_affinity;        /* enum fp_flow_affinity, set before the workers start */
-	uint8_t _pad;
+	uint8_t sync_send;            /* 1: the workers emit sync records (this director is the sync master) */
 	uint32_t affinity_mask;       /* FP_AFFINITY_ADDRESS, _PREFIX: what of the address is hashed */
 	struct rte_ring *inbox[FP_MAX_WORKERS]; /* hand-off ring of each worker */
 };
@@ -163,6 +163,8 @@ struct fp_worker_params {
 	struct rte_ring *inject; /* from the slow path */
 	uint32_t punt_reserve;   /* punt ring slots kernel-bound packets leave to ARP and NEIGH */
 	uint32_t _pad;
+	struct fp_sync_ring *sync_out; /* records to send (NULL: no sync) */
+	struct fp_sync_ring *sync_in;  /* records received, to insert (NULL: no sync) */
 };
 
 struct fp_worker {
@@ -170,6 +172,8 @@ struct fp_worker {
 	struct fp_lcore_counters *cnt;
 	struct rte_ring *punt_ring;
 	struct rte_ring *inject_ring;
+	struct fp_sync_ring *sync_out;
+	struct fp_sync_ring *sync_in;
 	uint16_t index;
 	uint16_t queue;
 	uint16_t burst;
@@ -186,6 +190,7 @@ struct fp_worker {
 	uint16_t ip_id;          /* of the outer headers we build */
 	uint8_t last_drop;       /* reason of the latest drop (tests) */
 	uint8_t burst_removed;   /* a conn left the table during this burst */
+	uint8_t sync_on;         /* shared->sync_send, read once per burst */
 	uint64_t burst_created;  /* bit tag % 64 of both keys of each conn created this burst */
 
 	/* expiry: conns owed to the sweep, and when it was last paid */

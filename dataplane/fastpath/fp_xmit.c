@@ -2,7 +2,7 @@
  * fp_xmit.c - the packets that belong to connections: scheduling new ones,
  * tracking state, and the transmit functions of the three methods. A
  * connection's transmit function is bound once, when it is created
- * (conn->xmit indexes xmit_in), as DPVS binds packet_xmit.
+ * (the conn's method, fp_conn_method, indexes xmit_in), as DPVS binds packet_xmit.
  */
 #include "fp_internal.h"
 
@@ -74,7 +74,7 @@ static void count(struct fp_worker *w, const struct fp_conn *c, int dir, const s
 {
 	uint64_t bytes = fp_ip_len(p);
 	struct fp_traffic *rs = &w->cnt->rs[c->rs_id], *svc = &w->cnt->svc[c->svc_id];
-	struct fp_pkts *m = &w->cnt->method[c->xmit];
+	struct fp_pkts *m = &w->cnt->method[fp_conn_method(c)];
 
 	rs->pkts[dir]++;
 	rs->bytes[dir] += bytes;
@@ -87,6 +87,8 @@ static void count(struct fp_worker *w, const struct fp_conn *c, int dir, const s
 /* Advances c's state and timer for a packet of it. */
 static void track(struct fp_worker *w, struct fp_conn *c, enum fp_tcp_table table, uint8_t flags)
 {
+	uint8_t old = c->state;
+
 	/* Most segments: an established connection's ACK or data, which every
 	 * table leaves ESTABLISHED. */
 	if (c->proto == FP_PROTO_TCP &&
@@ -106,6 +108,9 @@ static void track(struct fp_worker *w, struct fp_conn *c, enum fp_tcp_table tabl
 	if (c->state == FP_STATE_SYN_RECV && w->cnt->flood_active &&
 	    w->snap->sec.flood_syn_ms < w->snap->timeouts_ms[c->state])
 		c->expire = w->now + w->snap->sec.flood_syn_ms;
+	c->flags &= (uint8_t)~FP_CONN_F_SYNCED; /* it lives here now */
+	if (FP_UNLIKELY(w->sync_on))
+		fp_sync_note(w, c, old, table != FP_TCP_OUTPUT);
 }
 
 /* What the table losing c changes in the counters: a template is no
@@ -126,6 +131,16 @@ static void forget(struct fp_worker *w, struct fp_conn *c)
 	uncount(w, c);
 	fp_conn_remove(&w->conns, c);
 	w->burst_removed = 1;
+}
+
+void fp_xmit_gauge(struct fp_worker *w, const struct fp_conn *c, uint8_t state, int delta)
+{
+	gauge(w, c, state, delta);
+}
+
+void fp_xmit_forget(struct fp_worker *w, struct fp_conn *c)
+{
+	forget(w, c);
 }
 
 /* ---- the methods ---- */
@@ -398,7 +413,7 @@ static void point(struct fp_conn *t, const struct fp_dest *d)
 	t->rs_ip = d->ip;
 	t->rs_port = d->port;
 	t->rs_id = d->id;
-	t->xmit = d->method;
+	fp_conn_set_method(t, d->method);
 }
 
 /* Points template t at dest d, or makes one for key k when t is NULL.
@@ -454,8 +469,11 @@ static int persistent_pick(struct fp_worker *w, const struct fp_service *svc, co
 			return -1;
 		t = pin(w, svc, &k, t, &d[i]);
 	}
-	if (t != NULL)
+	if (t != NULL) {
 		t->expire = w->now + svc->persist_ms;
+		if (FP_UNLIKELY(w->sync_on))
+			fp_sync_emit(w, t, svc->persist_ms);
+	}
 	return i;
 }
 
@@ -622,7 +640,7 @@ static void conn_for(const struct fp_worker *w, const struct fp_bpkt *bp, const 
 	out->rs_port = dest_port(d, p);
 	out->proto = p->proto;
 	out->state = p->proto == FP_PROTO_UDP ? FP_STATE_UDP : FP_STATE_NONE;
-	out->xmit = d->method;
+	fp_conn_set_method(out, d->method);
 	out->svc_id = bp->svc->id;
 	out->rs_id = d->id;
 	out->cseq_hi = (uint16_t)(p->tcp_seq >> 16);
@@ -686,7 +704,7 @@ static enum fp_verdict one_packet(struct fp_worker *w, struct fp_bpkt *bp, const
 	conn_for(w, bp, d, &c);
 	w->cnt->svc[c.svc_id].conns++;
 	w->cnt->rs[c.rs_id].conns++;
-	return xmit_in[c.xmit](w, bp, &c, 1);
+	return xmit_in[fp_conn_method(&c)](w, bp, &c, 1);
 }
 
 /*
@@ -778,7 +796,7 @@ static enum fp_verdict finish_in(struct fp_worker *w, struct fp_bpkt *bp, struct
 		if ((bp->p.tcp_flags & (FP_TCP_SYN | FP_TCP_ACK)) == FP_TCP_ACK)
 			c->flags |= FP_CONN_F_CLIENT_ACKED;
 	}
-	return xmit_in[c->xmit](w, bp, c, 1);
+	return xmit_in[fp_conn_method(c)](w, bp, c, 1);
 }
 
 /*
@@ -812,8 +830,8 @@ static enum fp_verdict finish_icmp_in(struct fp_worker *w, struct fp_bpkt *bp, s
 {
 	if (c == NULL)
 		return fp_drop(w, FP_DROP_ICMP_UNHANDLED);
-	if (c->xmit != FP_METHOD_NAT)
-		return xmit_in[c->xmit](w, bp, c, 0);
+	if (fp_conn_method(c) != FP_METHOD_NAT)
+		return xmit_in[fp_conn_method(c)](w, bp, c, 0);
 	return nat_icmp(w, bp, c, 0);
 }
 
@@ -821,7 +839,7 @@ static enum fp_verdict finish_icmp_in(struct fp_worker *w, struct fp_bpkt *bp, s
  * port unreachable): the client must see it come from the VIP. */
 static enum fp_verdict finish_icmp_out(struct fp_worker *w, struct fp_bpkt *bp, struct fp_conn *c)
 {
-	if (c == NULL || c->xmit != FP_METHOD_NAT)
+	if (c == NULL || fp_conn_method(c) != FP_METHOD_NAT)
 		return fp_drop(w, FP_DROP_NOT_LOCAL);
 	return nat_icmp(w, bp, c, 1);
 }
@@ -832,7 +850,7 @@ enum fp_verdict fp_finish(struct fp_worker *w, struct fp_bpkt *bp, struct fp_con
 	case FP_K_IN:
 		return finish_in(w, bp, c);
 	case FP_K_OUT:
-		if (c == NULL || c->xmit != FP_METHOD_NAT)
+		if (c == NULL || fp_conn_method(c) != FP_METHOD_NAT)
 			return fp_drop(w, FP_DROP_NOT_LOCAL);
 		return nat_xmit(w, bp, c, 1);
 	case FP_K_ICMP_IN:

@@ -60,6 +60,8 @@ type Harness struct {
 	pub   *Publisher
 	neigh *Neigh
 	h     *C.struct_fp_harness
+	// connection sync rings (HarnessConfig.SyncRing)
+	syncOut, syncIn *SyncRing
 }
 
 // HarnessConfig sizes a harness; zero values take small defaults.
@@ -71,6 +73,7 @@ type HarnessConfig struct {
 	PuntReserve   int // punt ring slots kernel-bound packets leave free (0: 256, as govsd)
 	FlowAffinity  FlowAffinity
 	AffinityBits  int // AffinityPrefix's prefix length
+	SyncRing      int // records of each connection sync ring; 0: no sync
 }
 
 // NewHarness builds a worker in C heap memory.
@@ -94,7 +97,17 @@ func NewHarness(cfg HarnessConfig) (*Harness, error) {
 	}
 	sh.SetFlowAffinity(cfg.FlowAffinity, cfg.AffinityBits)
 	hs := &Harness{sh: sh, pub: NewPublisher(sh)}
-	if hs.w, err = NewWorker(mem, sh, WorkerConfig{Index: cfg.Index, Burst: MaxBurst, ConnCapacity: cfg.ConnCapacity, HashSeed: 0x9E3779B97F4A7C15, TSCHz: 1000, PuntReserve: cfg.PuntReserve}); err != nil {
+	if cfg.SyncRing != 0 {
+		hs.syncOut, err = NewSyncRing(mem, "harness_sync_out", cfg.SyncRing, -1)
+		if err == nil {
+			hs.syncIn, err = NewSyncRing(mem, "harness_sync_in", cfg.SyncRing, -1)
+		}
+		if err != nil {
+			hs.Close()
+			return nil, err
+		}
+	}
+	if hs.w, err = NewWorker(mem, sh, WorkerConfig{Index: cfg.Index, Burst: MaxBurst, ConnCapacity: cfg.ConnCapacity, HashSeed: 0x9E3779B97F4A7C15, TSCHz: 1000, PuntReserve: cfg.PuntReserve, SyncOut: hs.syncOut, SyncIn: hs.syncIn}); err != nil {
 		hs.Close()
 		return nil, err
 	}
@@ -126,6 +139,8 @@ func (hs *Harness) Close() {
 	if hs.w != nil {
 		hs.w.Free()
 	}
+	hs.syncOut.Free()
+	hs.syncIn.Free()
 	hs.sh.Free()
 }
 
@@ -293,6 +308,7 @@ type Conn struct {
 	SvcID, RSID               uint16
 	Expire                    uint32
 	Template                  bool // a persistence template (FP_CONN_F_TEMPLATE)
+	Synced                    bool // entered from a sync record, no packet since (FP_CONN_F_SYNCED)
 }
 
 // Lookup finds a connection in the worker's table.
@@ -305,9 +321,7 @@ func (hs *Harness) Lookup(k ConnKey) (Conn, bool) {
 	if c == nil {
 		return Conn{}, false
 	}
-	return Conn{ClientIP: uint32(c.client_ip), VIP: uint32(c.vip), RSIP: uint32(c.rs_ip), ClientPort: uint16(c.client_port),
-		VPort: uint16(c.vport), RSPort: uint16(c.rs_port), Proto: uint8(c.proto), State: uint8(c.state), Method: uint8(c.xmit),
-		SvcID: uint16(c.svc_id), RSID: uint16(c.rs_id), Expire: uint32(c.expire), Template: c.flags&C.FP_CONN_F_TEMPLATE != 0}, true
+	return goConn(c), true
 }
 
 // Conns is the number of connections in the worker's table.

@@ -138,6 +138,14 @@ type SnapshotSpec struct {
 	Services []Service
 	Timeouts Timeouts
 	Security Security
+	Sync     SyncRules
+}
+
+// SyncRules are IPVS's sync_threshold and sync_period: a connection is
+// synced when its client packets % Period == Threshold (Period 0: once,
+// when they reach Threshold).
+type SyncRules struct {
+	Threshold, Period uint8
 }
 
 // Snapshot is a compiled configuration in C memory, as the lcores read it.
@@ -242,6 +250,7 @@ func fill(h *C.struct_fp_snapshot, spec *SnapshotSpec, l *snapshotLayout) {
 	for i, t := range spec.Timeouts {
 		h.timeouts_ms[i] = C.uint32_t(t)
 	}
+	h.sync_threshold, h.sync_period = C.uint8_t(spec.Sync.Threshold), C.uint8_t(spec.Sync.Period)
 	sec := &spec.Security
 	h.sec.rp_filter, h.sec.mac_filter, h.sec.rst_check = C.uint8_t(sec.RPFilter), cbool(sec.MACFilter), cbool(sec.RSTCheck)
 	h.sec.icmp_rate, h.sec.icmp_burst = C.uint32_t(sec.ICMPRate), C.uint32_t(sec.ICMPBurst)

@@ -120,6 +120,9 @@ type WorkerConfig struct {
 	// PuntReserve is how many punt ring slots packets for the kernel
 	// interfaces leave free for ARP and packets waiting for a MAC.
 	PuntReserve int
+	// SyncOut and SyncIn are the worker's connection sync rings (emitted
+	// records, received records to enter), or nil without sync.
+	SyncOut, SyncIn *SyncRing
 }
 
 // Worker is one worker lcore's state in C memory: its connection table,
@@ -167,6 +170,12 @@ func NewWorker(mem Memory, sh *Shared, cfg WorkerConfig) (_ *Worker, err error) 
 		hash_seed: C.uint64_t(cfg.HashSeed), tsc_hz: C.uint64_t(cfg.TSCHz),
 		punt: (*C.struct_rte_ring)(cfg.Punt), inject: (*C.struct_rte_ring)(cfg.Inject),
 		punt_reserve: C.uint32_t(max(cfg.PuntReserve, 0)),
+	}
+	if cfg.SyncOut != nil {
+		prm.sync_out = cfg.SyncOut.ptr
+	}
+	if cfg.SyncIn != nil {
+		prm.sync_in = cfg.SyncIn.ptr
 	}
 	if cfg.IdleBackoff {
 		prm.idle_backoff = 1

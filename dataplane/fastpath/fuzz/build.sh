@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?output binary}
-src=(fp_parse fp_ingress fp_conn fp_tcp fp_snapshot fp_sched fp_neigh fp_classify fp_xmit fp_icmp fp_route fp_burst fp_harness)
+src=(fp_parse fp_ingress fp_conn fp_tcp fp_snapshot fp_sched fp_neigh fp_classify fp_xmit fp_icmp fp_route fp_burst fp_sync fp_harness)
 files=()
 for s in "${src[@]}"; do files+=("$here/../$s.c"); done
 # shellcheck disable=SC2046

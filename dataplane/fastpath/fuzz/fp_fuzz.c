@@ -418,13 +418,13 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 		c = conn_of(wd, &ip_in, FP_DIR_IN);
 		CHECK(c != NULL, "forwarded a client packet without a connection");
 		CHECK(fp_rs_available(wd->snap, c->rs_id), "forwarded a client packet to real server %u, not in the snapshot", c->rs_id);
-		if (c->xmit == FP_METHOD_NAT) {
+		if (fp_conn_method(c) == FP_METHOD_NAT) {
 			CHECK(op.dst == c->rs_ip && op.src == ip_in.src && op.dport == c->rs_port,
 				"NAT in to %08x:%u, the connection says %08x:%u", op.dst, op.dport, c->rs_ip, c->rs_port);
 		} else {
 			uint8_t mac[6];
 
-			CHECK(c->xmit == FP_METHOD_DR, "method %u sent untunnelled", c->xmit);
+			CHECK(fp_conn_method(c) == FP_METHOD_DR, "method %u sent untunnelled", fp_conn_method(c));
 			fp_neigh_mac(fp_neigh_lookup(wd->neigh, c->rs_ip), mac);
 			CHECK(memcmp(out, mac, 6) == 0, "DR to another MAC than its server's");
 			CHECK(memcmp(out + FP_ETH_LEN, in->frame + FP_ETH_LEN, fp_ip_len(&ip_in)) == 0, "DR changed the IP packet");
@@ -434,7 +434,7 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 	if (op.proto == FP_PROTO_TCP || op.proto == FP_PROTO_UDP) {
 		/* a NAT reply: from the VIP:vport of its connection */
 		c = conn_of(wd, &ip_in, FP_DIR_OUT);
-		CHECK(c != NULL && c->xmit == FP_METHOD_NAT, "forwarded a reply without a NAT connection");
+		CHECK(c != NULL && fp_conn_method(c) == FP_METHOD_NAT, "forwarded a reply without a NAT connection");
 		CHECK(op.src == c->vip && op.sport == c->vport && op.dst == c->client_ip, "NAT out from the wrong address");
 		return;
 	}
