@@ -29,6 +29,60 @@ func cfuzzConfig(opts byte) []byte {
 	}
 }
 
+// Bits of a service's proto byte in the fuzz target's configuration.
+const (
+	cfuzzUDP         = 1 << 0
+	cfuzzGroup1      = 1 << 1 // persistence group 1 (bit 3 adds 2)
+	cfuzzPersistent  = 1 << 2 // 2 s templates
+	cfuzzPersist24   = 1 << 4 // granularity /24
+	cfuzzPort0       = 1 << 5 // every port of the VIP
+	cfuzzOnePacket   = 1 << 6 // UDP only
+	cfuzzQuiescentEx = 1 << 7 // expire_quiescent_template
+)
+
+// cfuzzUpper is a dest's addr-byte bits for an upper threshold of n
+// (1-3; the lower one is 3/4 of it, as IPVS).
+func cfuzzUpper(n byte) byte { return n << 3 }
+
+// cfuzzPersistConfig: tcp/80 and tcp/443 of 10.0.0.100 persistent by
+// /24 in group 1, each over NAT .10, DR .11 and TUN .12 (443's NAT port
+// 8001), rr; a port-0 persistent (/32) service on 10.0.0.101 with a NAT
+// server (.13) that takes the client's port and a DR one (.14).
+func cfuzzPersistConfig() []byte {
+	grp := byte(cfuzzPersistent | cfuzzPersist24 | cfuzzGroup1)
+	return []byte{
+		2,
+		0, grp, 0, 80, 2, 2, 0, 0, 1, 0, 1, 1, 1, 0, 2, 2, 1, 0,
+		0, grp, 1, 187, 2, 2, 0, 0, 1, 1, 1, 1, 1, 0, 2, 2, 1, 0,
+		1, cfuzzPersistent | cfuzzPort0, 0, 0, 1, 2, 3, 0, 1, 4, 4, 1, 1, 0,
+		1,
+	}
+}
+
+// cfuzzOnePacketConfig: udp/53 of 10.0.0.100 one-packet over NAT .10,
+// DR .11 and TUN .12, rr; a persistent one-packet port-0 UDP service on
+// 10.0.0.101 (NAT .13, the client's port).
+func cfuzzOnePacketConfig() []byte {
+	return []byte{
+		1,
+		0, cfuzzUDP | cfuzzOnePacket, 0, 53, 2, 2, 0, 0, 1, 0, 1, 1, 1, 0, 2, 2, 1, 0,
+		1, cfuzzUDP | cfuzzOnePacket | cfuzzPersistent | cfuzzPort0, 0, 0, 0, 0, 3, 0, 1, 4,
+		1,
+	}
+}
+
+// cfuzzThresholdConfig: tcp/80 of 10.0.0.100 over NAT .10 (upper 1) and
+// NAT .11 (upper 2, lower 1), rr, and expire_quiescent persistence on
+// tcp/81 over .12 with upper 1.
+func cfuzzThresholdConfig() []byte {
+	return []byte{
+		1,
+		0, 0, 0, 80, 1, 2, cfuzzUpper(1), 0, 1, 0, 1 | cfuzzUpper(2), 0, 1, 1,
+		0, cfuzzPersistent | cfuzzQuiescentEx, 0, 81, 0, 0, 2 | cfuzzUpper(1), 0, 1, 2,
+		1,
+	}
+}
+
 // Security options of the fuzz target's configuration byte.
 const (
 	cfuzzRPLoose    = 1 << 1
@@ -41,6 +95,7 @@ const (
 // Frame ops beyond fixing checksums and ending the burst (fp_fuzz.c).
 const (
 	cfuzzOpEndBurst   = 1 << 1
+	cfuzzOpClock      = 1 << 2 // the clock advances (port byte) seconds first
 	cfuzzOpRemoveDest = 1 << 4 // dest (port byte / 2) is replaced: its conns lose their server
 	cfuzzOpFlipExpire = 1 << 5 // every service flips expire_nodest_conn
 	cfuzzOpPuntFree   = 1 << 6 // the punt ring has (port byte % 8) free slots
@@ -86,6 +141,17 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 	type seed struct {
 		opts   byte
 		frames [][]byte
+	}
+	// seeds whose configuration is not cfuzzConfig's
+	configs := map[string][]byte{
+		"persistence": cfuzzPersistConfig(),
+		"one-packet":  cfuzzOnePacketConfig(),
+		"thresholds":  cfuzzThresholdConfig(),
+	}
+	vip2 := netip.MustParseAddr("10.0.0.101")
+	neighbour := netip.MustParseAddr("10.0.0.3") // client's /24
+	syn := func(src netip.Addr, sport uint16, dst netip.Addr, dport uint16) []byte {
+		return tcpSeg(t, macClient, macWAN, src, sport, dst, dport, flSYN, "")
 	}
 	seeds := map[string]seed{
 		// handshake to each server in turn (rr), replies of the NAT one, close
@@ -176,6 +242,45 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 			cfuzzFrame(tcpSeg(t, macClient, VirtualRouterMAC(3), client, 1002, vip, 80, flSYN, ""), 0, true),
 			cfuzzFrame(arpReplyTo(VirtualRouterMAC(1)), 0, true),
 		}},
+		// several connections of one client network to a persistent
+		// service, its group's other port, the port-0 service on two
+		// ports; then the templates expire (4 s) and the next SYN is
+		// scheduled anew
+		"persistence": {0, [][]byte{
+			cfuzzFrame(syn(client, 1000, vip, 80), 0, true),
+			cfuzzFrame(syn(client, 1001, vip, 80), 0, false),
+			cfuzzFrame(syn(neighbour, 1002, vip, 80), 0, true),
+			cfuzzFrame(syn(client, 1003, vip, 443), 0, true),
+			cfuzzFrame(tcpSeg(t, macRS[0], macLAN, nat, 8000, client, 1000, flSYNACK, ""), 1, true),
+			cfuzzFrame(syn(client, 1004, vip2, 22), 0, false),
+			cfuzzFrame(syn(client, 1005, vip2, 8080), 0, true),
+			cfuzzFrame(syn(neighbour, 1006, vip2, 8080), 0, true),
+			cfuzzOp(cfuzzOpClock|cfuzzOpEndBurst, syn(neighbour, 1007, vip, 80), 4),
+			cfuzzFrame(syn(client, 1008, vip, 443), 0, true),
+		}},
+		// datagrams of one flow, each scheduled (NAT, DR, TUN in turn),
+		// a NAT server's answer (no connection to translate it by), and
+		// the port-0 one-packet service
+		"one-packet": {0, [][]byte{
+			cfuzzFrame(udpFrame(t, macClient, macWAN, client, 5000, vip, 53, "q1"), 0, false),
+			cfuzzFrame(udpFrame(t, macClient, macWAN, client, 5000, vip, 53, "q2"), 0, false),
+			cfuzzFrame(udpFrame(t, macClient, macWAN, client, 5000, vip, 53, "q3"), 0, true),
+			cfuzzFrame(udpFrame(t, macRS[0], macLAN, nat, 8000, client, 5000, "answer"), 1, true),
+			cfuzzFrame(udpFrame(t, macClient, macWAN, client, 5001, vip2, 514, "log"), 0, false),
+			cfuzzFrame(udpFrame(t, macClient, macWAN, neighbour, 5002, vip2, 514, "log"), 0, true),
+		}},
+		// servers with upper thresholds fill up and new connections are
+		// refused; a close and the clock bring one below its lower one
+		"thresholds": {0, [][]byte{
+			cfuzzFrame(syn(client, 1000, vip, 80), 0, true),
+			cfuzzFrame(syn(client, 1001, vip, 80), 0, true),
+			cfuzzFrame(syn(client, 1002, vip, 80), 0, true),
+			cfuzzFrame(syn(client, 1003, vip, 80), 0, true),
+			cfuzzFrame(tcpSeg(t, macClient, macWAN, client, 1000, vip, 80, flRST, ""), 0, true),
+			cfuzzOp(cfuzzOpClock|cfuzzOpEndBurst, syn(client, 1004, vip, 80), 10),
+			cfuzzFrame(syn(client, 1005, vip, 81), 0, true),
+			cfuzzFrame(syn(neighbour, 1006, vip, 81), 0, true),
+		}},
 		// an echo whose reply's checksummed words are all zero (RFC 1624's corner)
 		"echo-all-zero": {0, [][]byte{cfuzzFrame(serialize(t, eth(macClient, macWAN, layers.EthernetTypeIPv4),
 			ip4(client, vip, layers.IPProtocolICMPv4), &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(8, 0)}), 0, true)}},
@@ -190,6 +295,9 @@ func TestWriteCFuzzCorpus(t *testing.T) {
 			continue
 		}
 		data := cfuzzConfig(sd.opts)
+		if c, ok := configs[name]; ok {
+			data = append([]byte(nil), c...)
+		}
 		for _, f := range sd.frames {
 			data = append(data, f...)
 		}

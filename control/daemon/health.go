@@ -44,6 +44,9 @@ func (d *Daemon) startHealth(reg prometheus.Registerer) error {
 		d.health = m
 	}
 	go d.applyHealth()
+	// Overrides first, so the first quorum already counts a restored
+	// maintenance, silently, as the first snapshot did.
+	d.pushOverrides()
 	d.mu.Lock()
 	d.health.Apply(healthSpec(d.cfg.Load()))
 	d.mu.Unlock()

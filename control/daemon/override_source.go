@@ -161,17 +161,20 @@ func (d *Daemon) ClearOverrides() (int, error) {
 	return n, err
 }
 
-// changeOverrides persists edit, then applies it; if the dataplane refuses
-// the snapshot, the overrides (and the file) are put back.
+// changeOverrides persists edit, gives it to the quorum count, then
+// applies it; if the dataplane refuses the snapshot, the overrides (the
+// file and the quorum count too) are put back.
 func (d *Daemon) changeOverrides(edit func(map[serverKey]serverOverride)) error {
 	old, err := d.overrides.update(edit)
 	if err != nil {
 		return err
 	}
+	d.pushOverrides()
 	if err := d.applyCurrent(); err != nil {
 		if rerr := d.overrides.restore(old); rerr != nil {
 			d.log.Error("runtime override: undo after a refused apply", "err", rerr)
 		}
+		d.pushOverrides()
 		return fmt.Errorf("dataplane refused the override: %w", err)
 	}
 	return nil

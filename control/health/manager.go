@@ -21,8 +21,11 @@ type Manager struct {
 
 	mu       sync.Mutex
 	services map[string]*service
-	stopped  bool
-	wg       sync.WaitGroup // one per armed timer and running check
+	// overrides are the operator's, by service key (SetOverrides): kept
+	// here so a service Apply creates later counts its own.
+	overrides map[string]map[serverKey]uint32
+	stopped   bool
+	wg        sync.WaitGroup // one per armed timer and running check
 }
 
 type service struct {
@@ -30,6 +33,8 @@ type service struct {
 	servers  map[serverKey]*server
 	quorumUp bool
 	since    time.Time
+	// overrides replace the weights of its servers in the quorum count.
+	overrides map[serverKey]uint32
 }
 
 type serverKey struct {
@@ -78,6 +83,7 @@ func (m *Manager) Apply(s Spec) {
 		}
 		svc.spec = ss
 		svc.spec.Servers = nil
+		svc.overrides = m.overrides[ss.Key]
 		events = m.applyServers(svc, ss.Servers, now, events)
 		if existed {
 			// Quorum settings or weights may have changed (keepalived

@@ -1,17 +1,13 @@
 package health
 
-// aliveWeight adds up the weights of the service's up servers, a dynamic
-// weight replacing the configured one where a script gave one.
+// aliveWeight adds up the weights of the service's up servers as the
+// dataplane gets them: an operator's override, else a script's dynamic
+// weight, else the configured one (countedWeight, quorum_override.go).
 func (svc *service) aliveWeight() uint64 {
 	var sum uint64
 	for _, s := range svc.servers {
-		if !s.up {
-			continue
-		}
-		if s.dyn >= 0 {
-			sum += uint64(s.dyn)
-		} else {
-			sum += uint64(s.spec.Weight)
+		if s.up {
+			sum += svc.countedWeight(s)
 		}
 	}
 	return sum

@@ -5,7 +5,15 @@
  *
  *   config: n_svc (1 byte), then per service 6 bytes
  *           [vip][proto][port hi][port lo][n_dests][sched] and per dest 4
- *           bytes [addr][method][weight][port]; then 1 byte of options:
+ *           bytes [addr][method][weight][port]; then 1 byte of options.
+ *           proto: bit 0 UDP (else TCP); bit 2 persistent (2 s templates),
+ *           then bit 4 granularity /24 (else /32), bits 1 and 3 the
+ *           persistence group (0: none), bit 5 port 0 (every port of the
+ *           VIP); bit 6 one-packet scheduling (UDP only); bit 7
+ *           expire_quiescent_template. addr: bits 3-4 the upper
+ *           threshold (0: none), lower 3/4 of it as IPVS; port: bit 2
+ *           a NAT server of a port-0 service takes the client's port.
+ *           Options:
  *           bit 0 a gateway on port 1; bits 1-2 rp_filter (strict, loose,
  *           off, off); bit 3 mac_filter off; bit 4 rst_check off; bit 5 a
  *           limit of 2 new connections per source /24; bit 6 one ICMP
@@ -124,8 +132,17 @@ static struct fp_snapshot *build_snapshot(struct input *in)
 				return NULL;
 		sv->vip = ip4(10, 0, 0, (uint8_t)(100 + f[0] % 3));
 		sv->proto = f[1] & 1 ? FP_PROTO_UDP : FP_PROTO_TCP;
-		sv->port = (uint16_t)(f[2] << 8 | f[3]);
+		sv->port = f[1] & 32 ? 0 : (uint16_t)(f[2] << 8 | f[3]);
 		sv->id = (uint16_t)i;
+		if (f[1] & 4) {
+			sv->persist_ms = 2000;
+			sv->persist_mask = f[1] & 16 ? 0xffffff00u : 0xffffffffu;
+			sv->persist_group = (uint16_t)((f[1] >> 1 & 1) | (f[1] >> 2 & 2));
+		}
+		if ((f[1] & 64) && sv->proto == FP_PROTO_UDP)
+			sv->flags |= FP_SVC_F_ONE_PACKET;
+		if (f[1] & 128)
+			sv->flags |= FP_SVC_F_EXPIRE_QUIESCENT;
 		sv->vip_port = 0;
 		sv->first_dest = nd;
 		sv->n_dests = 1 + f[4] % MAX_DEST;
@@ -143,8 +160,12 @@ static struct fp_snapshot *build_snapshot(struct input *in)
 			d->next_hop = (d->ip >> 8) == ip4(0, 10, 1, 0) ? d->ip : ip4(10, 1, 0, 254);
 			d->out_port = 1;
 			d->weight = wgt;
-			d->port = d->method == FP_METHOD_NAT ? (uint16_t)(8000 + pt % 4) : sv->port;
+			d->port = d->method == FP_METHOD_NAT && !(sv->port == 0 && (pt & 4)) ? (uint16_t)(8000 + pt % 4) : sv->port;
 			d->id = (uint16_t)(nd + j);
+			d->upper = (uint32_t)(a >> 3 & 3);
+			d->lower = d->upper * 3 / 4;
+			if (d->upper > 0)
+				sv->flags |= FP_SVC_F_THRESHOLDS;
 		}
 		if (sv->sched_kind == FP_SCHED_WRR_STEP) {
 			for (j = 0; j < sv->n_dests; j++) {
@@ -371,6 +392,50 @@ static const struct fp_conn *conn_of(const struct world *wd, const struct fp_pkt
 	return fp_conn_lookup(&wd->w->conns, &k);
 }
 
+/* The service a client packet is for: its port's, else the VIP's port-0
+ * one. */
+static const struct fp_service *service_of(const struct fp_snapshot *s, const struct fp_pkt *p)
+{
+	const struct fp_service *sv = fp_service_lookup(s, p->dst, p->proto, p->dport);
+
+	return sv != NULL ? sv : fp_service_lookup(s, p->dst, p->proto, 0);
+}
+
+static int one_packet_service(const struct fp_snapshot *s, const struct fp_pkt *p)
+{
+	const struct fp_service *sv = service_of(s, p);
+
+	return sv != NULL && (sv->flags & FP_SVC_F_ONE_PACKET);
+}
+
+/* A datagram of a one-packet service: no connection is left for it, and
+ * it went, as NAT to the address and port or as DR untouched to the MAC,
+ * of one of the service's available servers. */
+static void check_one_packet(const struct world *wd, const struct sent_in *in, const struct fp_pkt *ip_in,
+	const uint8_t *out, const struct fp_pkt *op)
+{
+	const struct fp_service *sv = service_of(wd->snap, ip_in);
+	const struct fp_dest *d = fp_snap_dests(wd->snap) + sv->first_dest;
+	uint32_t j;
+
+	CHECK(conn_of(wd, ip_in, FP_DIR_IN) == NULL, "a one-packet datagram left a connection");
+	for (j = 0; j < sv->n_dests; j++) {
+		uint8_t mac[6];
+
+		if (!fp_rs_available(wd->snap, d[j].id))
+			continue;
+		if (d[j].method == FP_METHOD_NAT && op->dst == d[j].ip && op->src == ip_in->src &&
+		    op->dport == (d[j].port != 0 ? d[j].port : ip_in->dport))
+			return;
+		if (d[j].method == FP_METHOD_DR && op->dst == ip_in->dst) {
+			fp_neigh_mac(fp_neigh_lookup(wd->neigh, d[j].ip), mac);
+			if (memcmp(out, mac, 6) == 0 && memcmp(out + FP_ETH_LEN, in->frame + FP_ETH_LEN, fp_ip_len(ip_in)) == 0)
+				return;
+		}
+	}
+	CHECK(0, "one-packet datagram to %08x:%u is for none of its service's servers", op->dst, op->dport);
+}
+
 /* An ICMP error we made: back to the sender, from our address or the
  * VIP it sent to, quoting the datagram as it arrived. */
 static void check_originated(const struct world *wd, const struct sent_in *in, const struct fp_pkt *ip_in,
@@ -414,7 +479,12 @@ static void check_sent(struct world *wd, const struct sent_in *in, const uint8_t
 	}
 	if (fp_vip_owner(wd->snap, ip_in.dst, &(uint8_t){ 0 }) && op.dst != ip_in.src &&
 	    (op.proto == FP_PROTO_TCP || op.proto == FP_PROTO_UDP)) {
-		/* client -> VIP: the connection says where it goes */
+		/* client -> VIP: the connection says where it goes; a
+		 * one-packet service keeps none, one of its servers gets it */
+		if (one_packet_service(wd->snap, &ip_in)) {
+			check_one_packet(wd, in, &ip_in, out, &op);
+			return;
+		}
 		c = conn_of(wd, &ip_in, FP_DIR_IN);
 		CHECK(c != NULL, "forwarded a client packet without a connection");
 		CHECK(fp_rs_available(wd->snap, c->rs_id), "forwarded a client packet to real server %u, not in the snapshot", c->rs_id);
@@ -604,6 +674,29 @@ static void run_burst(struct world *wd, struct sent_in *ins, uint32_t n)
 		fp_fake_mbuf_free(ins[i].m);
 }
 
+/* With FP_FUZZ_TRACE set, what an input reached (for checking that a
+ * seed does what it is meant to): each service's flags and persistence,
+ * then the counters that show templates, thresholds and drops. */
+static void trace(const struct world *wd)
+{
+	const struct fp_lcore_counters *c = wd->cnt;
+	uint32_t i;
+
+	if (getenv("FP_FUZZ_TRACE") == NULL)
+		return;
+	for (i = 0; i < wd->snap->n_services; i++) {
+		const struct fp_service *sv = &fp_snap_services(wd->snap)[i];
+
+		fprintf(stderr, "trace: svc %u proto %u port %u flags %#x persist %u/%08x group %u\n", i, sv->proto,
+			sv->port, sv->flags, sv->persist_ms, sv->persist_mask, sv->persist_group);
+	}
+	fprintf(stderr, "trace: created %lu forwarded %lu templates %lu\n", (unsigned long)c->created,
+		(unsigned long)c->forwarded, (unsigned long)c->templates);
+	for (i = 0; i < FP_NUM_DROPS; i++)
+		if (c->drops[i] != 0)
+			fprintf(stderr, "trace: drop reason %u: %lu\n", i, (unsigned long)c->drops[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -677,6 +770,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (n > 0)
 		run_burst(&wd, ins, n);
+	trace(&wd);
 	world_free(&wd);
 	return 0;
 }
