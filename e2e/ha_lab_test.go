@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,6 +53,13 @@ type haVRRP struct {
 	// TrackLAN makes VI_LAN follow the LAN port's link (weight 0: down is
 	// FAULT). NAT only.
 	TrackLAN bool
+	// PreemptDelay is both instances' preempt_delay (0: none).
+	PreemptDelay time.Duration
+	// Sync runs connection sync following VI_WAN (DR) or G_NAT (NAT),
+	// authenticated with the lab's key (ha_sync_test.go); EchoSched, if
+	// set, replaces the echo service's scheduler.
+	Sync      bool
+	EchoSched string
 }
 
 // haV3 is the fast configuration: VRRPv3, 100 ms adverts.
@@ -75,6 +83,9 @@ func (v haVRRP) yaml(i int, nat bool) string {
 			name, vrid, port, v.Version, v.Interval, v.Priority[i], addr)
 		if v.Nopreempt[i] {
 			b.WriteString(", nopreempt: true")
+		}
+		if v.PreemptDelay > 0 {
+			fmt.Fprintf(&b, ", preempt_delay: %v", v.PreemptDelay)
 		}
 		if v.AuthPass != "" {
 			fmt.Fprintf(&b, ", auth_pass: %s", v.AuthPass)
@@ -190,7 +201,20 @@ func haConf(prefix, dir string, i int, nat bool) govsdConf {
 
 // yaml is director i's whole configuration with v.
 func (e *haEnv) yaml(i int, v haVRRP) []byte {
-	return append(e.dirs[i].conf.YAML(), v.yaml(i, e.nat)...)
+	conf := e.dirs[i].conf
+	if v.EchoSched != "" {
+		conf.Services = slices.Clone(conf.Services)
+		for j := range conf.Services {
+			if conf.Services[j].Name == "echo" {
+				conf.Services[j].Sched = v.EchoSched
+			}
+		}
+	}
+	out := append(conf.YAML(), v.yaml(i, e.nat)...)
+	if v.Sync {
+		out = append(out, e.syncYAML()...)
+	}
+	return out
 }
 
 // servers are the real servers' addresses, which a ready director has

@@ -30,11 +30,12 @@ type haDemo struct {
 	servers []string // the real servers' addresses, each director resolves them
 	url     string
 	loop    *netlab.HTTPLoop
+	long    *netlab.LongLived // connection sync's long-lived connections (ha_sync.go)
 	t       haTimes
 }
 
-// haLimit bounds the whole demo once the lab is built; it takes 7-8 s.
-const haLimit = 40 * time.Second
+// haLimit bounds the whole demo once the lab is built; it takes 10-15 s.
+const haLimit = 60 * time.Second
 
 func runHA(parent context.Context, o options) error {
 	if why := netlab.MissingRoot(); why != "" {
@@ -94,6 +95,9 @@ func runHA(parent context.Context, o options) error {
 		if d.loop != nil {
 			d.loop.Stop()
 		}
+		if d.long != nil {
+			d.long.Stop()
+		}
 	}()
 	if err := d.run(); err != nil {
 		return d.failed(err)
@@ -148,7 +152,7 @@ func haSpec(dirs [2]*haDirector) (netlab.HASpec, error) {
 		ClientCIDR:  a.spec.ClientCIDR,
 		ServerCIDRs: a.spec.ServerCIDRs,
 		ServerGW:    gw.String(),
-		Services:    netlab.Services{HTTPPort: a.spec.HTTPPort},
+		Services:    netlab.Services{HTTPPort: a.spec.HTTPPort, EchoPort: haEchoPort},
 	}, nil
 }
 
@@ -176,10 +180,14 @@ func (d *haDemo) run() error {
 	}{
 		{"starting both directors", d.startBoth},
 		{"serving through director 1", d.serve},
+		{"long-lived connections synced to director 2", d.openLongLived},
 		{"killing director 1", d.killMaster},
+		{"long-lived connections after the kill", func() error { return d.checkLongLived("director 1's death") }},
 		{"restarting director 1", d.preempt},
+		{"long-lived connections after the preemption", func() error { return d.checkLongLived("director 1's return") }},
 		{"the client loop's requests", d.reportClients},
 		{"the directors' VRRP view", d.showVRRP},
+		{"the directors' connection sync", d.showSync},
 	} {
 		if err := s.do(); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -238,12 +246,12 @@ func (d *haDemo) govsctlVRRP() error {
 // serve starts the client loop and waits until every real server has
 // answered it through director 1, with no failure.
 func (d *haDemo) serve() error {
-	loop, err := netlab.StartHTTPLoop(d.lab.Client, netlab.HTTPLoopSpec{URL: d.url, For: 40 * time.Second})
+	loop, err := netlab.StartHTTPLoop(d.lab.Client, netlab.HTTPLoopSpec{URL: d.url, For: 50 * time.Second})
 	if err != nil {
 		return err
 	}
 	d.loop = loop
-	step("a client loop: GET %s every 20 ms, each on a new connection (at most 40 s)", d.url)
+	step("a client loop: GET %s every 20 ms, each on a new connection (at most 50 s)", d.url)
 	if err := pollFor(d.ctx, d.dirs[0].proc, 20*time.Millisecond, 5*time.Second, func() (bool, error) {
 		as := loop.Attempts()
 		if n := len(as.Failed()); n > 0 {

@@ -27,6 +27,7 @@ var commands = []command{
 	{"save", "print the running services as ipvsadm -Sn rules (-format yaml: as configuration)", save},
 	{"conns", "list connections (ipvsadm -Lnc): -proto, -vip, -server, -client, -state filters", conns},
 	{"vrrp", "VRRP instances: state, priority, master, group, tracking, adverts, rejects", show("/v1/vrrp", vrrpText)},
+	{"sync", "connection sync: role, peers, records sent and received, drops and rejects by reason, lag", show("/v1/sync", syncText)},
 	{"reload", "re-read and apply the configuration file", reload},
 	{"server", "runtime override of a real server: set-weight, drain, maint, ready, clear", serverCmd},
 	{"overrides", "list the runtime overrides; overrides clear drops them all", overridesCmd},

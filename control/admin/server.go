@@ -45,6 +45,7 @@ func NewServer(src Source, gatherer prometheus.Gatherer) *Server {
 		"/v1/health":   {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Health()) }},
 		"/v1/events":   {http.MethodGet, s.events},
 		"/v1/vrrp":     {http.MethodGet, s.vrrp},
+		"/v1/sync":     {http.MethodGet, s.sync},
 		"/v1/status":   {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Status()) }},
 		"/v1/services": {http.MethodGet, s.services},
 		"/v1/stats":    {http.MethodGet, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, src.Stats()) }},

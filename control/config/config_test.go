@@ -232,7 +232,7 @@ func TestErrors(t *testing.T) {
 		{"socket long", []set{{"admin.socket", long}}, `admin.socket: path is 115 bytes, longer than the 107 a unix socket allows`},
 		{"metrics listen", []set{{"metrics.listen", "9180"}}, `metrics.listen: "9180" is not host:port like 127.0.0.1:9180`},
 		{"metrics unknown", []set{{"metrics.port", 9180}}, `metrics.port: unknown key; valid keys here: listen`},
-		{"top unknown", []set{{"service", []any{}}}, `service: unknown key; valid keys here: admin, dataplane, eal, metrics, ports, security, services, timeouts`},
+		{"top unknown", []set{{"service", []any{}}}, `service: unknown key; valid keys here: admin, dataplane, eal, metrics, ports, security, services, sync, timeouts`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -90,6 +90,7 @@ func decode(settings map[string]any) (*Config, problems) {
 	}
 
 	decodeVRRP(newObjectAt(root, "vrrp"), &c.VRRP)
+	decodeSync(newObjectAt(root, "sync"), &c.Sync)
 
 	adm := newObjectAt(root, "admin")
 	adm.str("socket", &c.Admin.Socket)

@@ -23,6 +23,7 @@ type Config struct {
 	Ports     []Port
 	Services  []Service
 	VRRP      VRRP
+	Sync      Sync
 	Admin     Admin
 	Metrics   Metrics
 }

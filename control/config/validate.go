@@ -26,6 +26,7 @@ func (c *Config) validate() problems {
 	c.validatePorts(&p)
 	c.validateServices(&p)
 	c.validateVRRP(&p)
+	c.validateSync(&p)
 	c.validateAdmin(&p)
 	return p
 }

@@ -48,6 +48,7 @@ type Daemon struct {
 
 	health  healthChecker              // set by startHealth (or a test)
 	vrrp    atomic.Pointer[vrrpRunner] // set once the dataplane runs (startVRRP)
+	syncer  atomic.Pointer[syncRunner] // connection sync, if configured (startSync)
 	applier *healthApplier             // turns health changes into snapshots
 
 	overrides *overrideStore // the operator's runtime overrides (override.go)
@@ -104,6 +105,9 @@ func (d *Daemon) serve(ctx context.Context) error {
 	err := d.startHealth(reg)
 	if err == nil {
 		err = d.startVRRP(reg)
+	}
+	if err == nil {
+		err = d.startSync() // follows the VRRP instances just started
 	}
 	var servers *httpServers
 	if err == nil {

@@ -67,6 +67,7 @@ func (d *Daemon) shutdown(s *httpServers) {
 		}
 	}
 	d.stopHealth()
+	d.stopSync() // before VRRP: it follows its events; before the dataplane: it drains its rings
 	d.stopVRRP()
 	if err := d.stopDataplane(); err != nil {
 		d.log.Warn("dataplane stop", "err", err)

@@ -24,12 +24,25 @@ func options(c *config.Config) dataplane.Options {
 		FlowAffinity:  flowAffinity(d.FlowAffinity),
 		// only AffinityPrefix reads it
 		FlowAffinityBits: d.FlowAffinityPrefix,
+		SyncRing:         syncRing(c),
 	}
+}
+
+// syncRingRecords is each worker's sync ring (both ways): 2 MiB each, at
+// the lcore's emit rate tens of milliseconds of the pump being late.
+const syncRingRecords = 1 << 16
+
+func syncRing(c *config.Config) int {
+	if c.Sync.Enabled {
+		return syncRingRecords
+	}
+	return 0
 }
 
 // spec maps ports, services and timeouts to the dataplane's model.
 func spec(c *config.Config) *dataplane.Spec {
-	s := &dataplane.Spec{Timeouts: timeouts(c.Timeouts), Security: security(c.Security), ARPAccept: c.Security.ARPAccept}
+	s := &dataplane.Spec{Timeouts: timeouts(c.Timeouts), Security: security(c.Security), ARPAccept: c.Security.ARPAccept,
+		Sync: dataplane.SyncRules{Threshold: uint8(c.Sync.Threshold), Period: uint8(c.Sync.Period)}}
 	for _, p := range c.Ports {
 		ps := dataplane.PortSpec{Name: p.Name, Device: p.Device, Addr: p.Address, Gateway: p.Gateway, MTU: p.MTU,
 			Kernel: dataplane.KernelSpec{Enabled: p.Kernel.Enabled, Name: p.Kernel.Name}}

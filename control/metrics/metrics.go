@@ -59,6 +59,7 @@ type Collector struct {
 	portUp, neighbors, generation, ready             *prometheus.Desc
 	kernelPkts, kernelBytes, kernelDrops             *prometheus.Desc
 	vrrp                                             vrrpDescs
+	sync                                             syncDescs
 }
 
 // NewCollector returns a collector over src; see Register.
@@ -120,6 +121,7 @@ func NewCollector(src Source) *Collector {
 		generation: desc("config_generation", "Number of configuration snapshots applied."),
 		ready:      desc("ready", "1 once the dataplane forwards packets."),
 		vrrp:       newVRRPDescs(),
+		sync:       newSyncDescs(),
 	}
 }
 
@@ -142,6 +144,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.vrrp.all() {
 		ch <- d
 	}
+	for _, d := range c.sync.all() {
+		ch <- d
+	}
 }
 
 // Collect reads the source once per method and emits constant metrics.
@@ -150,6 +155,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.collectStats(ch, c.src.Stats())
 	c.collectStatus(ch, c.src.Status())
 	c.vrrp.collect(ch, c.src)
+	c.sync.collect(ch, c.src)
 }
 
 func counter(ch chan<- prometheus.Metric, d *prometheus.Desc, v uint64, labels ...string) {
