@@ -218,5 +218,6 @@ func startTimeUnchanged(old, new *config.Config) error {
 	if old.Metrics != new.Metrics {
 		errs = append(errs, errors.New("metrics: changed; the metrics listener is opened only at start, restart govsd"))
 	}
+	errs = append(errs, syncUnchanged(old.Sync, new.Sync))
 	return errors.Join(errs...)
 }
