@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/govs-project/govs/control/connsync"
 )
 
 // Sync is the connection synchronisation section: IPVS's sync daemon, run
@@ -80,11 +82,11 @@ const ipUDPHeaders = 20 + 8
 // Defaults are IPVS's (224.0.0.81:8848, TTL 1, sync_threshold 3 50,
 // syncid 0) plus govs's pacing, resync and replay window.
 var (
-	DefaultSyncGroup = netip.AddrFrom4([4]byte{224, 0, 0, 81})
+	DefaultSyncGroup = connsync.DefaultGroup
 )
 
 const (
-	DefaultSyncUDPPort      = 8848
+	DefaultSyncUDPPort      = connsync.DefaultPort
 	defaultSyncTTL          = 1
 	defaultSyncThreshold    = 3
 	defaultSyncPeriod       = 50

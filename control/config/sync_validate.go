@@ -6,26 +6,28 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/govs-project/govs/control/connsync"
 )
 
 // Limits of the sync section. The threshold rule is the kernel's
 // (proc_do_sync_threshold: 0 <= threshold, 0 <= period, threshold < period
 // unless period is 0); period and threshold fit the one-byte packet count
-// the fast path keeps per connection. Key and replay window are
-// control/connsync's (MinKeyLen, MaxReplayWindow).
+// the fast path keeps per connection. Message size, key length and replay
+// window are the protocol's (control/connsync).
 const (
 	maxSyncID         = 255
 	maxSyncCount      = 255
 	minSyncMessage    = 256
-	maxSyncMessage    = 65535 - ipUDPHeaders // the largest UDP payload over IPv4
+	maxSyncMessage    = connsync.MaxMessage
 	maxSyncRate       = 10_000_000
 	maxSyncQueue      = 1 << 24
 	minSyncResync     = time.Second
 	maxSyncResync     = 24 * time.Hour
 	minSyncFlushDelay = time.Millisecond
 	maxSyncFlushDelay = time.Second
-	minSyncKey        = 16
-	maxReplayWindow   = 64
+	minSyncKey        = connsync.MinKeyLen
+	maxReplayWindow   = connsync.MaxReplayWindow
 )
 
 func (c *Config) validateSync(p *problems) {

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 )
 
 // Authentication, beyond IPVS: IPVS's messages carry no proof of origin,
@@ -26,14 +25,6 @@ const (
 	MinKeyLen          = 16
 	MaxReplayWindow    = 64 // the bitmap is one word
 )
-
-// CheckKey refuses a key too short to be a secret.
-func CheckKey(key []byte) error {
-	if len(key) < MinKeyLen {
-		return fmt.Errorf("sync key: %d bytes, at least %d", len(key), MinKeyLen)
-	}
-	return nil
-}
 
 // sign appends msg's trailer: seq and the MAC.
 func sign(key, msg []byte, seq uint64) []byte {

@@ -195,14 +195,6 @@ func (s *Sender) offer(cs []Conn, q *fifo, dropReason string) int {
 	return n
 }
 
-// Drop counts records lost before they reached the sender (the lcores'
-// full rings), so that one map tells all losses.
-func (s *Sender) Drop(reason string, n uint64) {
-	s.mu.Lock()
-	s.stats.Dropped[reason] += n
-	s.mu.Unlock()
-}
-
 // Stats returns a copy of the counters.
 func (s *Sender) Stats() SenderStats {
 	now := s.now()

@@ -44,18 +44,13 @@ type syncDataplane interface {
 
 var _ syncDataplane = (*dataplane.Dataplane)(nil)
 
-// syncTransport is the socket the messages travel on.
-type syncTransport interface {
-	connsync.Transport
-}
-
 type syncRunner struct {
 	d      *Daemon
 	log    *slog.Logger
 	cfg    config.Sync
 	ifname string
 
-	tr     syncTransport
+	tr     connsync.Transport
 	sender *connsync.Sender
 	recv   *connsync.Receiver
 
@@ -116,7 +111,7 @@ func newSyncRunner(d *Daemon, cfg *config.Config) (*syncRunner, error) {
 	if port == nil || !port.Kernel.Enabled {
 		return nil, fmt.Errorf("port %q has no kernel interface", sc.Port)
 	}
-	tr, err := openSyncTransport(connsync.UDPConfig{Interface: port.Kernel.Name, Source: port.Address.Addr(),
+	tr, err := connsync.OpenUDP(connsync.UDPConfig{Interface: port.Kernel.Name, Source: port.Address.Addr(),
 		Group: sc.Group, Peers: sc.UnicastPeers, Port: uint16(sc.UDPPort), TTL: sc.TTL, Receive: true})
 	if err != nil {
 		return nil, err
@@ -133,9 +128,6 @@ func newSyncRunner(d *Daemon, cfg *config.Config) (*syncRunner, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
-
-// openSyncTransport is connsync.OpenUDP; tests replace it.
-var openSyncTransport = func(c connsync.UDPConfig) (syncTransport, error) { return connsync.OpenUDP(c) }
 
 func (s *syncRunner) start() {
 	s.setMaster(s.wantMaster(), "start")
