@@ -135,12 +135,8 @@ func syncRecordOf(c fastpath.DumpedConn) (SyncRecord, bool) {
 	if c.ExpiresInMs <= 0 {
 		return SyncRecord{}, false
 	}
-	if !c.Template && c.Proto == packet.ProtoTCP {
-		switch int(c.State) {
-		case StateEstablished, StateFinWait, StateCloseWait, StateTimeWait, StateClose:
-		default:
-			return SyncRecord{}, false
-		}
+	if !c.Template && c.Proto == packet.ProtoTCP && !fastpath.SyncedTCPState(c.State) {
+		return SyncRecord{}, false
 	}
 	return SyncRecord{ClientIP: c.ClientIP, VIP: c.VIP, RSIP: c.RSIP, ClientPort: c.ClientPort, VPort: c.VPort,
 		RSPort: c.RSPort, Proto: c.Proto, State: c.State, Method: c.Method, Template: c.Template,

@@ -5,6 +5,7 @@
 #ifndef FP_SNAPSHOT_H
 #define FP_SNAPSHOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fp_layout.h"
@@ -45,6 +46,16 @@ int fp_snapshot_index(struct fp_snapshot *s);
 /* The service for (vip, proto, port), or NULL. */
 const struct fp_service *fp_service_lookup(const struct fp_snapshot *s,
 	uint32_t vip, uint8_t proto, uint16_t port);
+
+/* The service a connection to (vip, proto, port) belongs to: its port's,
+ * else the VIP's port-0 service. */
+static inline const struct fp_service *fp_service_of(const struct fp_snapshot *s,
+	uint32_t vip, uint8_t proto, uint16_t port)
+{
+	const struct fp_service *svc = fp_service_lookup(s, vip, proto, port);
+
+	return svc != NULL ? svc : fp_service_lookup(s, vip, proto, 0);
+}
 
 /* What fp_vip_owner finds: not a VIP (0, false), or a VIP that is
  * served, or one whose VRRP instance is not MASTER here. */

@@ -95,12 +95,9 @@ void fp_sync_emit(struct fp_worker *w, const struct fp_conn *c, uint32_t timeout
 		w->cnt->sync_ring_full++;
 }
 
-/* TCP states a backup hears of (IPVS's): a connection that is only
- * opening is not worth a record; one whose close began is, at once. */
 static int synced_state(uint8_t s)
 {
-	return s == FP_STATE_ESTABLISHED || s == FP_STATE_FIN_WAIT || s == FP_STATE_CLOSE_WAIT ||
-		s == FP_STATE_TIME_WAIT || s == FP_STATE_CLOSE;
+	return s < 32 && (FP_SYNC_TCP_STATES >> s & 1);
 }
 
 /* Counts a client packet of c; 1 when the count reaches the threshold. */
@@ -144,8 +141,6 @@ void fp_sync_note(struct fp_worker *w, struct fp_conn *c, uint8_t old, int in)
  * VIP's port-0 service. */
 static const struct fp_service *record_service(const struct fp_snapshot *s, const struct fp_sync_rec *r)
 {
-	const struct fp_service *svc;
-
 	if ((r->flags & FP_SYNC_F_TEMPLATE) && r->client_port != 0) {
 		const struct fp_service *all = fp_snap_services(s);
 		uint32_t i;
@@ -155,8 +150,7 @@ static const struct fp_service *record_service(const struct fp_snapshot *s, cons
 				return &all[i];
 		return NULL;
 	}
-	svc = fp_service_lookup(s, r->vip, r->proto, r->vport);
-	return svc != NULL ? svc : fp_service_lookup(s, r->vip, r->proto, 0);
+	return fp_service_of(s, r->vip, r->proto, r->vport);
 }
 
 /* The record's real server among svc's: by address and port (a port-0

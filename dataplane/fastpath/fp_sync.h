@@ -26,6 +26,11 @@ enum {
 	FP_SYNC_APPLY_BUDGET = 64, /* received records an lcore enters per loop iteration */
 	FP_SYNC_ALL_WORKERS = 0xffff, /* fp_sync_owner: a template goes to every worker */
 	FP_SYNC_MAX_TIMEOUT_MS = 86400000, /* a received timeout is cut to a day */
+	/* TCP states a backup hears of (IPVS's), by bit: a connection that is
+	 * only opening is not worth a record; one whose close began is, at
+	 * once. The lcores' emission and the table resync both use it. */
+	FP_SYNC_TCP_STATES = 1 << FP_STATE_ESTABLISHED | 1 << FP_STATE_FIN_WAIT | 1 << FP_STATE_CLOSE_WAIT |
+		1 << FP_STATE_TIME_WAIT | 1 << FP_STATE_CLOSE,
 };
 
 /* Bytes of a ring of size records (a power of two, 2..FP_SYNC_RING_MAX); 0 otherwise. */

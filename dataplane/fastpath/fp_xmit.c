@@ -480,9 +480,7 @@ static int persistent_pick(struct fp_worker *w, const struct fp_service *svc, co
 /* The packet's service: its port's, else the VIP's port-0 service. */
 static const struct fp_service *service_of(const struct fp_snapshot *s, const struct fp_pkt *p)
 {
-	const struct fp_service *svc = fp_service_lookup(s, p->dst, p->proto, p->dport);
-
-	return svc != NULL ? svc : fp_service_lookup(s, p->dst, p->proto, 0);
+	return fp_service_of(s, p->dst, p->proto, p->dport);
 }
 
 /* Finds the packet's service and picks a real server for it (IPVS's

@@ -41,6 +41,10 @@ type SyncRecord struct {
 	TimeoutMs                 uint32
 }
 
+// SyncedTCPState: a TCP connection in state s is worth a sync record
+// (FP_SYNC_TCP_STATES, what the lcores emit).
+func SyncedTCPState(s uint8) bool { return s < 32 && C.FP_SYNC_TCP_STATES>>s&1 != 0 }
+
 // MaxSyncRing bounds a sync ring's records.
 const MaxSyncRing = C.FP_SYNC_RING_MAX
 
