@@ -218,6 +218,8 @@ func (e *haEnv) sendSync(t *testing.T, i int, msg []byte) {
 	}
 }
 
+func ipv4(s string) uint32 { return connsync.IPv4(netip.MustParseAddr(s)) }
+
 // captureTransport keeps the messages a connsync.Sender makes.
 type captureTransport struct{ msgs chan []byte }
 
@@ -248,11 +250,6 @@ func forge(t *testing.T, key []byte, conn connsync.Conn) []byte {
 	}
 }
 
-func ipU32(s string) uint32 {
-	b := netip.MustParseAddr(s).As4()
-	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-}
-
 // TestHASyncInjectionRefused: director 2 (BACKUP, receiving) is sent
 // forged messages naming a connection of the client's to the echo
 // service: without the key, with a wrong key, and a replay of one signed
@@ -264,8 +261,8 @@ func TestHASyncInjectionRefused(t *testing.T) {
 	env.ensure(t, haSyncVRRP("wlc"))
 	env.awaitSyncRole(t, 1, "backup", 5*time.Second)
 	conn := func(port uint16) connsync.Conn {
-		return connsync.Conn{Proto: 6, Flags: connsync.FlagFwdMasq, State: 1, Client: ipU32(clientIP), VIP: ipU32(vip),
-			Dest: ipU32(serverIPs[0]), CPort: port, VPort: uint16(rsEchoPort), DPort: uint16(rsEchoPort), Timeout: 600}
+		return connsync.Conn{Proto: 6, Flags: connsync.FlagFwdMasq, State: 1, Client: ipv4(clientIP), VIP: ipv4(vip),
+			Dest: ipv4(serverIPs[0]), CPort: port, VPort: uint16(rsEchoPort), DPort: uint16(rsEchoPort), Timeout: 600}
 	}
 	has := func(port uint16) bool {
 		vp := netip.MustParseAddrPort(env.echoTarget())

@@ -354,3 +354,10 @@ func TestUDPUnicastOnLoopback(t *testing.T) {
 		t.Fatalf("Recv after Close: %v, want ErrClosed", err)
 	}
 }
+
+func TestAddrCodec(t *testing.T) {
+	a := netip.MustParseAddr("10.1.2.3")
+	if IPv4(a) != 0x0a010203 || Addr(0x0a010203) != a {
+		t.Fatalf("10.1.2.3: %#x, %v", IPv4(a), Addr(0x0a010203))
+	}
+}

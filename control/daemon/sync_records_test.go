@@ -58,10 +58,7 @@ func TestSyncServicesCheck(t *testing.T) {
 		{VIP: vip, Protocol: config.ProtoUDP, Port: 0, RealServers: []config.RealServer{{Address: rs}}},
 	}}
 	ss := newSyncServices(cfg)
-	u := func(a netip.Addr) uint32 {
-		b := a.As4()
-		return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	}
+	u := connsync.IPv4
 	for _, c := range []struct {
 		conn connsync.Conn
 		want string

@@ -26,16 +26,12 @@ func newSyncServices(cfg *config.Config) *syncServices {
 	return ss
 }
 
-func addrOf(ip uint32) netip.Addr {
-	return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)})
-}
-
 // check: "" when c names a configured service (its port's, else the VIP's
 // port-0 one) and one of its real servers (a port-0 server takes any
 // port); else why not. A persistence group's template (client port = the
 // group) is left to the lcore, which knows the groups' numbers.
 func (ss *syncServices) check(c *connsync.Conn) string {
-	vip := addrOf(c.VIP)
+	vip := connsync.Addr(c.VIP)
 	if c.Flags&connsync.FlagTemplate != 0 && c.CPort != 0 {
 		if ss.groups[vip] {
 			return ""
@@ -48,7 +44,7 @@ func (ss *syncServices) check(c *connsync.Conn) string {
 			return "no_service"
 		}
 	}
-	d := addrOf(c.Dest)
+	d := connsync.Addr(c.Dest)
 	if ds[netip.AddrPortFrom(d, c.DPort)] || ds[netip.AddrPortFrom(d, 0)] {
 		return ""
 	}
