@@ -117,29 +117,17 @@ func (e *haEnv) awaitEchoConns(t *testing.T, i, want int, within time.Duration) 
 	}
 }
 
-// checkAlive: every long-lived connection exchanged a message after at,
-// on the server it started on, without an error.
-func checkAlive(t *testing.T, l *netlab.LongLived, since []netlab.LongLivedConn, what string) []netlab.LongLivedConn {
+// checkAlive: every long-lived connection exchanged a few messages since
+// before, on the server it started on, without an error.
+func checkAlive(t *testing.T, l *netlab.LongLived, before []netlab.LongLivedConn, what string) []netlab.LongLivedConn {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		now := l.Snapshot()
-		moved := 0
-		for j := range now {
-			if now[j].Messages > since[j].Messages+2 || !now[j].Alive() {
-				moved++
-			}
-		}
-		if moved == len(now) || time.Now().After(deadline) {
-			alive, err := netlab.LongLivedAlive(now)
-			t.Logf("HA sync: %s: %d of %d long-lived connections alive on their server", what, alive, len(now))
-			if alive != len(now) {
-				t.Errorf("%s: %d of %d long-lived connections survived:\n%v", what, alive, len(now), err)
-			}
-			return now
-		}
-		time.Sleep(50 * time.Millisecond)
+	now := l.AwaitExchanges(context.Background(), before, 2, 5*time.Second)
+	alive, err := netlab.LongLivedAlive(now)
+	t.Logf("HA sync: %s: %d of %d long-lived connections alive on their server", what, alive, len(now))
+	if alive != len(now) {
+		t.Errorf("%s: %d of %d long-lived connections survived:\n%v", what, alive, len(now), err)
 	}
+	return now
 }
 
 // testSyncFailover: 50 long-lived connections and the client loop;

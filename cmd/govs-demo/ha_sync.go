@@ -74,13 +74,8 @@ func (d *haDemo) checkLongLived(what string) error {
 	if d.long == nil {
 		return nil
 	}
-	before := d.long.Snapshot()
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !exchangedSince(d.long.Snapshot(), before); {
-		if err := sleep(d.ctx, 50*time.Millisecond); err != nil {
-			return err
-		}
-	}
-	alive, err := netlab.LongLivedAlive(d.long.Snapshot())
+	now := d.long.AwaitExchanges(d.ctx, d.long.Snapshot(), 2, 3*time.Second)
+	alive, err := netlab.LongLivedAlive(now)
 	step("long-lived connections after %s: %d of %d alive on the server they started on", what, alive, haLongLived)
 	if alive != haLongLived {
 		return fmt.Errorf("%d of %d long-lived connections lost %s:\n%v", haLongLived-alive, haLongLived, what, err)
@@ -94,16 +89,6 @@ func longLivedServers(cs []netlab.LongLivedConn) map[string]int {
 		by[c.Server]++
 	}
 	return by
-}
-
-// exchangedSince: every live connection completed a few more round trips.
-func exchangedSince(now, before []netlab.LongLivedConn) bool {
-	for j, c := range now {
-		if c.Alive() && c.Messages <= before[j].Messages+2 {
-			return false
-		}
-	}
-	return true
 }
 
 // showSync prints govsctl sync of both directors.

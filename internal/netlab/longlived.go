@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -164,6 +165,32 @@ func (l *LongLived) Snapshot() []LongLivedConn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]LongLivedConn(nil), l.res...)
+}
+
+// AwaitExchanges waits until every connection still alive has completed
+// more than n round trips since before (a Snapshot), at most within or
+// until ctx is done, and returns the outcomes then.
+func (l *LongLived) AwaitExchanges(ctx context.Context, before []LongLivedConn, n int, within time.Duration) []LongLivedConn {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.Now().Add(within)
+	for {
+		now := l.Snapshot()
+		done := true
+		for j, c := range now {
+			if c.Alive() && c.Messages <= before[j].Messages+n {
+				done = false
+			}
+		}
+		if done || time.Now().After(deadline) {
+			return now
+		}
+		select {
+		case <-ctx.Done():
+			return now
+		case <-t.C:
+		}
+	}
 }
 
 // Stop ends the exchanges and returns every connection's outcome.

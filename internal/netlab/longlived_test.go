@@ -1,6 +1,7 @@
 package netlab_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -24,19 +25,9 @@ func TestLongLivedSeesServerAndFailure(t *testing.T) {
 		stop()
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		least := 1 << 30
-		for _, c := range l.Snapshot() {
-			least = min(least, c.Messages)
-		}
-		if least >= 5 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("connections did not exchange 5 messages each in 5 s: %v", l.Snapshot())
-		}
-		time.Sleep(10 * time.Millisecond)
+	// from zero: each has done at least 5 round trips
+	if now := l.AwaitExchanges(context.Background(), make([]netlab.LongLivedConn, 5), 4, 5*time.Second); !allAbove(now, 4) {
+		t.Fatalf("connections did not exchange 5 messages each in 5 s: %v", now)
 	}
 	if alive, err := netlab.LongLivedAlive(l.Snapshot()); alive != 5 || err != nil {
 		t.Fatalf("alive %d of 5 (%v)", alive, err)
@@ -57,4 +48,13 @@ func TestLongLivedSeesServerAndFailure(t *testing.T) {
 	if alive != 0 || err == nil || !strings.Contains(err.Error(), "FAILED") {
 		t.Fatalf("after the server closed them: alive %d, err %v; want 0 and failures", alive, err)
 	}
+}
+
+func allAbove(cs []netlab.LongLivedConn, n int) bool {
+	for _, c := range cs {
+		if c.Messages <= n {
+			return false
+		}
+	}
+	return true
 }
